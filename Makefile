@@ -1,0 +1,52 @@
+# Two entry points for a newcomer: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format migrate seed messages lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# A stamp per lock, so a changed lock reinstalls and an unchanged one costs nothing.
+$(VENV)/.base-installed: requirements/base.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/base.lock
+	touch $@
+
+$(VENV)/.dev-installed: requirements/dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/dev.lock
+	touch $@ $(VENV)/.base-installed
+
+run: $(VENV)/.base-installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  Media Campus booking runs at http://$(HOST):$(PORT)/  (English: http://$(HOST):$(PORT)/en/)"
+	@echo ""
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: $(VENV)/.dev-installed
+	$(BIN)/python manage.py makemessages -l nl --ignore=.venv --ignore=node_modules --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+# Regenerates the pinned locks from pyproject.toml (needs uv: `pip install uv`).
+lock:
+	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements/base.lock -q
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements/dev.lock -q
+
+clean:
+	rm -rf $(VENV) db.sqlite3* media/

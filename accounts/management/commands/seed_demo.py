@@ -1,0 +1,33 @@
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+
+class Command(BaseCommand):
+    help = "Fill the database with demo data (idempotent). Refused when DEBUG=0."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-logins", action="store_true", help="Do not print logins.")
+
+    def handle(self, *args, quiet_logins=False, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo makes accounts with known passwords; refused when DEBUG=0."
+            )
+        context: dict = {}
+        with transaction.atomic():
+            # Each app that has a `demo` module adds its part, in INSTALLED_APPS order, so that
+            # bookings can use the users and events can use the rooms.
+            for app_config in apps.get_app_configs():
+                module_name = f"{app_config.name}.demo"
+                if find_spec(module_name) is None:
+                    continue
+                import_module(module_name).seed(context)
+        if not quiet_logins:
+            self.stdout.write("Demo logins (email / password / role):")
+            for email, password, role in context.get("logins", []):
+                self.stdout.write(f"  {email:38} {password:28} {role}")

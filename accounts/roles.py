@@ -1,0 +1,26 @@
+"""The two staff roles. Membership of a Django group grants a role; a superuser has both."""
+
+FACILITY_MANAGERS = "facility_managers"
+EVENT_ORGANISERS = "event_organisers"
+ROLE_GROUPS = (FACILITY_MANAGERS, EVENT_ORGANISERS)
+
+
+def _in_group(user, group_name: str) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    # One query per request at most: the group names are cached on the user object.
+    cached = getattr(user, "_role_group_names", None)
+    if cached is None:
+        cached = set(user.groups.filter(name__in=ROLE_GROUPS).values_list("name", flat=True))
+        user._role_group_names = cached
+    return group_name in cached
+
+
+def is_facility_manager(user) -> bool:
+    return _in_group(user, FACILITY_MANAGERS)
+
+
+def is_event_organiser(user) -> bool:
+    return _in_group(user, EVENT_ORGANISERS)

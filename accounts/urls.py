@@ -1,0 +1,10 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("my/profile/", views.profile, name="profile"),
+    path("my/profile/api-token/", views.rotate_api_token, name="rotate-api-token"),
+]

@@ -1,0 +1,35 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import ProfileForm
+
+
+@login_required
+def profile(request):
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=user)
+        if form.is_valid():
+            services.update_profile(
+                user=user,
+                name=form.cleaned_data["name"],
+                language=form.cleaned_data["language"],
+            )
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("accounts:profile")
+    else:
+        form = ProfileForm(instance=user)
+    token = services.get_or_create_api_token(user=user)
+    return render(request, "accounts/profile.html", {"form": form, "api_token": token.key})
+
+
+@login_required
+@require_POST
+def rotate_api_token(request):
+    services.rotate_api_token(user=request.user)
+    messages.success(request, _("You have a new API token; the old one no longer works."))
+    return redirect("accounts:profile")
