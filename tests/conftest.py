@@ -11,7 +11,8 @@ def pytest_collection_modifyitems(config, items):
     if ON_POSTGRES:
         return
     skip = pytest.mark.skip(
-        reason="needs PostgreSQL: run `DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make test`"
+        reason="needs PostgreSQL: run with "
+        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make test"
     )
     for item in items:
         if "postgres" in item.keywords:

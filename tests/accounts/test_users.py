@@ -17,7 +17,8 @@ def test_create_user_email_is_login_and_normalised():
     assert user.check_password("s3cret-pass-word")
     assert user.affiliation == Affiliation.PUBLIC
     assert user.language == "nl"
-    assert not user.is_staff and not user.is_superuser
+    assert not user.is_staff
+    assert not user.is_superuser
     assert not hasattr(user, "username")
 
 
@@ -30,7 +31,8 @@ def test_create_user_with_affiliation_field():
 def test_create_superuser_has_flags():
     admin = get_user_model().objects.create_superuser("root@example.org", "pw-long-enough")
 
-    assert admin.is_staff and admin.is_superuser
+    assert admin.is_staff
+    assert admin.is_superuser
 
 
 def test_email_unique_regardless_of_case():

@@ -1,0 +1,80 @@
+"""Local time in Europe/Amsterdam, strictly: a wall-clock time that does not exist (the spring
+gap) or happens twice (the autumn repeat) is an error, never a silent guess.
+
+Django's `make_aware` and DRF's DateTimeField pick one reading without saying so, which is
+how a booking ends up an hour off. Every input of a local time goes through here.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+LOCAL_TZ = ZoneInfo(settings.TIME_ZONE)
+
+NONEXISTENT_MESSAGE = _(
+    "%(value)s does not exist in Europe/Amsterdam (the clocks skip that hour); "
+    "give a time outside the gap or add a UTC offset."
+)
+AMBIGUOUS_MESSAGE = _(
+    "%(value)s happens twice in Europe/Amsterdam (the clocks go back); "
+    "add a UTC offset such as +02:00 or +01:00."
+)
+
+
+class LocalTimeError(ValueError):
+    def __init__(self, message, value):
+        super().__init__(message % {"value": value.strftime("%Y-%m-%d %H:%M")})
+        self.message = str(self)
+        self.code = "nonexistent" if message is NONEXISTENT_MESSAGE else "ambiguous"
+
+
+def make_aware_strict(value: datetime, tz: ZoneInfo = LOCAL_TZ) -> datetime:
+    """Attach `tz` to a naive wall-clock time, refusing times in the gap or the repeat."""
+    if value.tzinfo is not None:
+        return value
+    earlier = value.replace(tzinfo=tz, fold=0)
+    later = value.replace(tzinfo=tz, fold=1)
+    round_trip = earlier.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None)
+    if round_trip != value.replace(fold=0):
+        raise LocalTimeError(NONEXISTENT_MESSAGE, value)
+    if earlier.utcoffset() != later.utcoffset():
+        raise LocalTimeError(AMBIGUOUS_MESSAGE, value)
+    return earlier
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """DRF datetime input: an offset is taken as is; a naive time is Amsterdam wall time."""
+
+    def enforce_timezone(self, value):
+        if value.tzinfo is None:
+            try:
+                value = make_aware_strict(value)
+            except LocalTimeError as error:
+                raise serializers.ValidationError(error.message, code=error.code) from error
+        return super().enforce_timezone(value)
+
+
+class StrictDateTimeFormField(forms.DateTimeField):
+    """Form datetime input (HTML datetime-local is naive) with the API's rule and message.
+
+    Django's form field already refuses gap and repeat times, with one vague message; this
+    says which of the two it is.
+    """
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code != "ambiguous_timezone":
+                raise
+            try:
+                make_aware_strict(error.params["datetime"])
+            except LocalTimeError as strict:
+                raise forms.ValidationError(strict.message, code=strict.code) from error
+            raise
