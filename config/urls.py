@@ -22,6 +22,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("my/", views.my_overview, name="my"),
+    path("manage/", views.manage_overview, name="manage"),
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

@@ -1,8 +1,13 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from accounts.roles import is_event_organiser, is_facility_manager
+from config.dashboards import collect_sections
 
 
 @never_cache
@@ -19,3 +24,21 @@ def healthz(request):
 
 def home(request):
     return render(request, "home.html")
+
+
+@login_required
+def my_overview(request):
+    return render(
+        request, "my/overview.html", {"sections": collect_sections(request, "my_sections")}
+    )
+
+
+@login_required
+def manage_overview(request):
+    if not (is_facility_manager(request.user) or is_event_organiser(request.user)):
+        raise PermissionDenied
+    return render(
+        request,
+        "manage/overview.html",
+        {"sections": collect_sections(request, "manage_sections")},
+    )

@@ -1,0 +1,30 @@
+import pytest
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_my_overview_needs_login(client):
+    response = client.get("/my/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_my_overview_shows_profile_and_token(user_client):
+    html = user_client.get("/my/").content.decode()
+
+    assert user_client.user.email in html
+    assert user_client.user.auth_token.key in html
+
+
+def test_manage_forbidden_for_plain_user(user_client):
+    assert user_client.get("/manage/").status_code == 403
+
+
+@pytest.mark.parametrize("group", ["facility_managers", "event_organisers"])
+def test_manage_open_to_staff_roles(client, group):
+    client.force_login(UserFactory(groups=[group]))
+
+    assert client.get("/en/manage/").status_code == 200
