@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.feed_tokens import new_feed_nonce
+
 
 class Affiliation(models.TextChoices):
     HU = "hu", _("Hogeschool Utrecht")
@@ -65,6 +67,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
     )
+    # Secret input of the personal feed URL; see accounts/feed_tokens.py.
+    feed_nonce = models.CharField(max_length=64, default=new_feed_nonce, editable=False)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

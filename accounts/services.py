@@ -1,6 +1,7 @@
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from accounts.feed_tokens import new_feed_nonce
 from accounts.models import User
 
 
@@ -21,4 +22,12 @@ def update_profile(*, user: User, name: str, language: str) -> User:
     user.name = name
     user.language = language
     user.save(update_fields=["name", "language"])
+    return user
+
+
+@transaction.atomic
+def rotate_feed_token(*, user: User) -> User:
+    """Give the user a new personal feed URL; every old one stops working at once."""
+    user.feed_nonce = new_feed_nonce()
+    user.save(update_fields=["feed_nonce"])
     return user
