@@ -1,3 +1,5 @@
+import redis
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
@@ -10,16 +12,34 @@ from accounts.roles import is_event_organiser, is_facility_manager
 from config.dashboards import collect_sections
 
 
-@never_cache
-@require_GET
-def healthz(request):
+def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        return False
+    return True
+
+
+def _redis_ok() -> bool:
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """For load balancers: 200 when this process can reach what it needs, else 503."""
+    checks = {"database": "ok" if _database_ok() else "unreachable"}
+    if settings.REDIS_URL:
+        checks["redis"] = "ok" if _redis_ok() else "unreachable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
 
 
 def home(request):

@@ -1,4 +1,7 @@
+import os
+
 import pytest
+import redis
 from django.conf import settings
 from rest_framework.test import APIClient
 
@@ -7,7 +10,24 @@ from tests.factories import UserFactory
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 
+def redis_available() -> bool:
+    try:
+        return bool(redis.Redis.from_url(TEST_REDIS_URL, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
 def pytest_collection_modifyitems(config, items):
+    if not redis_available():
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            raise pytest.UsageError(f"REQUIRE_REDIS=1 but no Redis answers at {TEST_REDIS_URL}")
+        skip_redis = pytest.mark.skip(reason=f"needs Redis at {TEST_REDIS_URL} (TEST_REDIS_URL)")
+        for item in items:
+            if "redis" in item.keywords:
+                item.add_marker(skip_redis)
     if ON_POSTGRES:
         return
     skip = pytest.mark.skip(
