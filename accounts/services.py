@@ -1,7 +1,9 @@
+from django.contrib.auth.models import Group
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from accounts.sso import SsoIdentity
 
 
 @transaction.atomic
@@ -21,4 +23,21 @@ def update_profile(*, user: User, name: str, language: str) -> User:
     user.name = name
     user.language = language
     user.save(update_fields=["name", "language"])
+    return user
+
+
+@transaction.atomic
+def apply_sso_identity(*, user: User, identity: SsoIdentity) -> User:
+    """Store what the identity provider said at this login: affiliation, eduPerson
+    affiliations and the roles mapped from its group claim. Runs at every SSO login, so a
+    student who becomes staff, or leaves, is re-classified the next time they sign in."""
+    user.affiliation = identity.affiliation
+    user.sso_affiliations = identity.sso_affiliations
+    user.save(update_fields=["affiliation", "sso_affiliations"])
+    for group_name, member in identity.roles.items():
+        group = Group.objects.get(name=group_name)
+        if member:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)
     return user
