@@ -35,7 +35,9 @@ def apply_sso_identity(*, user: User, identity: SsoIdentity) -> User:
     user.sso_affiliations = identity.sso_affiliations
     user.save(update_fields=["affiliation", "sso_affiliations"])
     for group_name, member in identity.roles.items():
-        group = Group.objects.get(name=group_name)
+        # get_or_create: the groups come from a data migration, but a flushed test database
+        # or a hand-made install may lack them, and a login must not fail on that.
+        group, _created = Group.objects.get_or_create(name=group_name)
         if member:
             user.groups.add(group)
         else:
