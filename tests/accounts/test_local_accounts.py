@@ -196,3 +196,20 @@ def test_account_pages_render_in_site_layout_with_labels(client, path, lang, tex
     assert inputs
     for input_id in inputs:
         assert f'<label for="{input_id}"' in html
+
+
+def test_api_token_login_shares_the_per_account_rate_limit(api_client):
+    UserFactory(email="api@example.org")
+    for _ in range(5):
+        api_client.post(
+            "/api/v1/auth/token/", {"email": "api@example.org", "password": "wrong"}, format="json"
+        )
+
+    response = api_client.post(
+        "/api/v1/auth/token/",
+        {"email": "api@example.org", "password": DEFAULT_PASSWORD},
+        format="json",
+    )
+
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts" in response.json()["detail"]
