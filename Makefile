@@ -28,7 +28,14 @@ run: $(VENV)/.base-installed
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.dev-installed
+# The SSO end-to-end tests start a real OpenID Connect provider (node, tests/oidc); without
+# npm they are skipped with a message (REQUIRE_NODE=1, as in CI, makes that a failure).
+OIDC_PROVIDER := tests/oidc/node_modules/.package-lock.json
+$(OIDC_PROVIDER): tests/oidc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the SSO end-to-end tests (tests/oidc) will be skipped"; fi
+
+test: $(VENV)/.dev-installed $(OIDC_PROVIDER)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed

@@ -1,10 +1,75 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base import AuthError, AuthProcess
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 
+from accounts import services
 from accounts.models import Affiliation
+from accounts.sso import SsoIdentity, SsoRefused, claims_of, identity_from_claims
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
         # A local sign-up is a member of the public until staff record a partner organisation.
+        # (A social sign-up that needed the form passes here too; SocialAccountAdapter puts
+        # the SSO affiliation back right after.)
         user.affiliation = Affiliation.PUBLIC
         return super().save_user(request, user, form, commit=commit)
+
+
+def _refuse(request, message, status=403):
+    response = render(request, "socialaccount/refused.html", {"message": message}, status=status)
+    raise ImmediateHttpResponse(response)
+
+
+def _identity(sociallogin) -> SsoIdentity:
+    provider = sociallogin.account.get_provider()
+    claims = claims_of(provider.app.provider_id, sociallogin.account.extra_data)
+    return identity_from_claims(provider.app.provider_id, provider.app.settings, claims)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Affiliation and roles of SSO users come from the identity provider, at every login.
+
+    allauth calls `populate_user` while building every social login (the user object is new
+    and unsaved), then `pre_social_login` once it knows whether the account exists. The
+    admission check lives in `pre_social_login`, so nobody refused gets a user row.
+    """
+
+    def populate_user(self, request, sociallogin, data):
+        user = super().populate_user(request, sociallogin, data)
+        user.name = (data.get("name") or "").strip()[:150]
+        try:
+            identity = _identity(sociallogin)
+        except SsoRefused:
+            return user  # refused in pre_social_login, before anything is saved
+        user.affiliation = identity.affiliation
+        user.sso_affiliations = identity.sso_affiliations
+        return user
+
+    def pre_social_login(self, request, sociallogin):
+        if sociallogin.state.get("process") == AuthProcess.CONNECT:
+            # One way in per account: a local account does not become `hu` by attaching SSO.
+            _refuse(request, _("Signing in with an organisation account creates its own account."))
+        try:
+            identity = _identity(sociallogin)
+        except SsoRefused as refusal:
+            _refuse(request, refusal.message)
+        if sociallogin.is_existing:
+            services.apply_sso_identity(user=sociallogin.user, identity=identity)
+
+    def save_user(self, request, sociallogin, form=None):
+        user = super().save_user(request, sociallogin, form=form)
+        # Also undoes AccountAdapter.save_user's `public` when the sign-up form was needed.
+        return services.apply_sso_identity(user=user, identity=_identity(sociallogin))
+
+    def on_authentication_error(
+        self, request, provider, error=None, exception=None, extra_context=None
+    ):
+        if error == AuthError.CANCELLED:
+            return
+        # A bad or expired ID token, a failed code exchange or a lost state: a clear 400
+        # page in our layout instead of allauth's 200.
+        _refuse(request, _("Signing in with your organisation did not succeed."), status=400)

@@ -20,3 +20,14 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["name", "language"]
+
+
+class EraseAccountForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand that my account and my personal data will be erased, that my "
+            "future bookings and registrations will be cancelled, and that this cannot be "
+            "undone."
+        ),
+        error_messages={"required": _("Tick the box to confirm that you want this.")},
+    )

@@ -1,6 +1,8 @@
-from django.contrib.auth import authenticate
+from allauth.account.adapter import get_adapter as get_account_adapter
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.exceptions import Throttled
 
 from accounts.models import User
 from accounts.selectors import email_is_verified
@@ -11,9 +13,17 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
     def validate(self, attrs):
-        user = authenticate(
-            self.context.get("request"), email=attrs["email"], password=attrs["password"]
-        )
+        request = self.context.get("request")
+        try:
+            # allauth's authenticate counts failures per address and per account in the same
+            # buckets as the sign-in page, so the API is no side door for guessing.
+            user = get_account_adapter(request).authenticate(
+                request, email=attrs["email"], password=attrs["password"]
+            )
+        except DjangoValidationError as too_many:
+            raise Throttled(detail=_("Too many failed sign-in attempts. Try again later.")) from (
+                too_many
+            )
         if user is None or not email_is_verified(user):
             raise serializers.ValidationError(
                 _("Unable to sign in with these credentials."), code="authorization"

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "csp",
     "accounts",
     "booking",
     "events",
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -189,8 +191,6 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
-SOCIALACCOUNT_PROVIDERS: dict = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": []}}
 
 # --- Internationalisation -------------------------------------------------------------------
 
@@ -269,6 +269,91 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     # Health checks come from the load balancer over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Sign-in: SSO (SURFconext, Entra ID), local accounts, privacy, CSP (issue 6) -------------
+# See docs/sso.md for what to register at SURF and in the Entra tenant.
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+from accounts.sso_config import entra_app, origin_of, surfconext_app  # noqa: E402
+
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+# Only the IdP proves identity: an SSO login never links to, or logs in, a local account that
+# happens to carry the same email address, and an SSO email needs no confirmation mail.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+
+
+def _role_values(prefix: str) -> dict[str, list[str]]:
+    return {
+        "facility_managers": env.list(f"{prefix}_FACILITY_MANAGER_VALUES", default=[]),
+        "event_organisers": env.list(f"{prefix}_EVENT_ORGANISER_VALUES", default=[]),
+    }
+
+
+_SSO_APPS = []
+if env.str("SURFCONEXT_CLIENT_ID", default=""):
+    _SSO_APPS.append(
+        surfconext_app(
+            client_id=env.str("SURFCONEXT_CLIENT_ID"),
+            secret=env.str("SURFCONEXT_CLIENT_SECRET"),
+            server_url=env.str("SURFCONEXT_SERVER_URL", default="https://connect.surfconext.nl"),
+            allowed_home_organizations=env.list("SURFCONEXT_HOME_ORGANIZATIONS", default=["hu.nl"]),
+            groups_claim=env.str("SURFCONEXT_GROUPS_CLAIM", default=""),
+            role_values=_role_values("SURFCONEXT"),
+        )
+    )
+if env.str("ENTRA_CLIENT_ID", default=""):
+    _SSO_APPS.append(
+        entra_app(
+            client_id=env.str("ENTRA_CLIENT_ID"),
+            secret=env.str("ENTRA_CLIENT_SECRET"),
+            tenant_id=env.str("ENTRA_TENANT_ID"),
+            authority=env.str("ENTRA_AUTHORITY", default="https://login.microsoftonline.com"),
+            groups_claim=env.str("ENTRA_GROUPS_CLAIM", default=""),
+            role_values=_role_values("ENTRA"),
+        )
+    )
+SOCIALACCOUNT_PROVIDERS: dict = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": _SSO_APPS}}
+
+# Per address and per account (the email typed), kept in the shared cache: set REDIS_URL when
+# more than one app process runs, or each process counts on its own.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Media Campus] "
+
+# Content-Security-Policy without inline script. Forms may post only here, except that the
+# sign-in buttons redirect to the identity providers (browsers apply form-action to that).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [
+            SELF,
+            *sorted({origin_of(a["settings"]["server_url"]) for a in _SSO_APPS}),
+        ],
+    }
+}
+# Swagger UI's own page carries a small inline <style>; it is allowed there and nowhere else.
+API_DOCS_CSP_UPDATE = {"style-src": [UNSAFE_INLINE]}
+SESSION_COOKIE_SAMESITE = "Lax"
+# --- end of issue 6 block ---------------------------------------------------------------------
 
 # --- Logging --------------------------------------------------------------------------------
 

@@ -1,0 +1,58 @@
+"""allauth's OpenID Connect login and callback views, with two things made strict.
+
+1. The ID token's signature is always checked against the provider's JWKS. allauth skips
+   it when the token came straight from the token endpoint, which OpenID Connect Core
+   3.1.3.7 allows over TLS; but Entra's tenant (`tid`) and person (`oid`) come only from
+   that token, so it is verified like any other credential.
+2. The redirect URI is the same for every page language (`/accounts/oidc/<id>/login/
+   callback/`), so the identity provider needs exactly one registered per app.
+
+Mounted in config/urls.py before allauth's own URLs, on the same paths.
+"""
+
+from allauth.socialaccount.internal import jwtkit
+from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
+from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
+from django.conf import settings
+from django.http import Http404
+from django.urls import path
+from django.utils import translation
+
+
+class StrictOpenIDConnectAdapter(OpenIDConnectOAuth2Adapter):
+    def _decode_id_token(self, app, id_token: str) -> dict:
+        return jwtkit.verify_and_decode(
+            credential=id_token,
+            keys_url=self.openid_config["jwks_uri"],
+            issuer=self.openid_config["issuer"],
+            audience=app.client_id,
+            lookup_kid=jwtkit.lookup_kid_jwk,
+            verify_signature=True,
+        )
+
+    def get_callback_url(self, request, app):
+        with translation.override(settings.LANGUAGE_CODE):
+            return super().get_callback_url(request, app)
+
+
+def login(request, provider_id):
+    try:
+        view = OAuth2LoginView.adapter_view(StrictOpenIDConnectAdapter(request, provider_id))
+        return view(request)
+    except SocialApp.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+def callback(request, provider_id):
+    try:
+        view = OAuth2CallbackView.adapter_view(StrictOpenIDConnectAdapter(request, provider_id))
+        return view(request)
+    except SocialApp.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+urlpatterns = [
+    path("<str:provider_id>/login/", login),
+    path("<str:provider_id>/login/callback/", callback),
+]

@@ -1,0 +1,182 @@
+"""A real OpenID Connect provider (node, `oidc-provider`) and a live Django server.
+
+Django listens on 127.0.0.1, the providers on `localhost`: a browser (and requests) keeps
+separate cookie jars per host name, and the providers use their own cookie names too.
+Ports come from SSO_TEST_PORTS (default 8300-8399).
+"""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from pytest_django.live_server_helper import LiveServer
+
+from accounts.sso_config import entra_app, surfconext_app
+
+HERE = Path(__file__).resolve().parent
+CLIENT_ID = "mediacampus-test"
+CLIENT_SECRET = "test-secret-" + "k" * 32
+TENANT = "7a1b2c3d-0000-4000-8000-00000000beef"
+OTHER_TENANT = "00000000-1111-4111-8111-000000000bad"
+FACILITY_VALUE = "urn:mace:surf.nl:hu.nl:mediacampus:facility"
+ORGANISER_GROUP = "3f9e1a52-0000-4000-8000-0000000000e0"
+
+
+def _node_or_skip() -> str:
+    node = shutil.which("node")
+    missing = None
+    if node is None:
+        missing = "node is not installed"
+    elif not (HERE / "node_modules" / "oidc-provider").is_dir():
+        missing = "tests/oidc/node_modules is missing: run `npm ci --prefix tests/oidc`"
+    if missing is None:
+        return node
+    message = f"SSO end-to-end tests need a real OpenID Connect provider: {missing}."
+    if os.environ.get("REQUIRE_NODE") == "1":
+        pytest.fail(message + " (REQUIRE_NODE=1 makes this a failure)", pytrace=False)
+    pytest.skip(message)
+
+
+def _port_range() -> range:
+    low, high = os.environ.get("SSO_TEST_PORTS", "8300-8399").split("-")
+    return range(int(low), int(high) + 1)
+
+
+def _free_port(taken: set[int]) -> int:
+    for port in _port_range():
+        if port in taken:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        taken.add(port)
+        return port
+    raise RuntimeError("no free port in SSO_TEST_PORTS")
+
+
+@dataclass
+class IdentityProvider:
+    process: subprocess.Popen
+    base: str  # http://localhost:<port>[/<tenant>/v2.0]
+
+    def last_authorization(self) -> dict:
+        return requests.get(f"{self.base}/_test/last-authorization", timeout=5).json()
+
+
+def _start_provider(node, profile, port, redirect_uris, tenant="") -> IdentityProvider:
+    command = [node, str(HERE / "provider.mjs"), "--profile", profile, "--port", str(port)]
+    command += ["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, "--tenant", tenant]
+    for uri in redirect_uris:
+        command += ["--redirect-uri", uri]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    line = process.stdout.readline()
+    match = re.fullmatch(r"READY (\d+)\n", line)
+    if not match:
+        process.kill()
+        raise RuntimeError(f"the test OpenID provider did not start: {line!r}")
+    mount = f"/{tenant}/v2.0" if tenant else ""
+    return IdentityProvider(process, f"http://localhost:{match.group(1)}{mount}")
+
+
+@pytest.fixture(scope="session")
+def _sso_ports():
+    return set()
+
+
+@pytest.fixture(scope="session")
+def sso_live_server(_sso_ports):
+    _node_or_skip()
+    server = LiveServer(f"127.0.0.1:{_free_port(_sso_ports)}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def identity_providers(sso_live_server, _sso_ports):
+    node = _node_or_skip()
+    callback = sso_live_server.url + "/accounts/oidc/{}/login/callback/"
+    surf = _start_provider(
+        node, "surfconext", _free_port(_sso_ports), [callback.format("surfconext")]
+    )
+    entra = _start_provider(
+        node, "entra", _free_port(_sso_ports), [callback.format("entra")], tenant=TENANT
+    )
+    yield {"surfconext": surf, "entra": entra}
+    for provider in (surf, entra):
+        provider.process.terminate()
+        provider.process.wait(timeout=10)
+
+
+@pytest.fixture
+def sso(identity_providers, sso_live_server, settings, transactional_db):
+    """Both SSO apps configured against the test providers, as settings.py would."""
+    surf, entra = identity_providers["surfconext"], identity_providers["entra"]
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": [
+                surfconext_app(
+                    client_id=CLIENT_ID,
+                    secret=CLIENT_SECRET,
+                    server_url=surf.base,
+                    allowed_home_organizations=["hu.nl"],
+                    groups_claim="eduperson_entitlement",
+                    role_values={"facility_managers": [FACILITY_VALUE]},
+                ),
+                entra_app(
+                    client_id=CLIENT_ID,
+                    secret=CLIENT_SECRET,
+                    tenant_id=TENANT,
+                    authority=entra.base.removesuffix(f"/{TENANT}/v2.0"),
+                    groups_claim="groups",
+                    role_values={"event_organisers": [ORGANISER_GROUP]},
+                ),
+            ],
+        }
+    }
+    return SsoBrowser(sso_live_server.url, identity_providers)
+
+
+class SsoBrowser:
+    """Drives a sign-in the way a browser does: real HTTP, redirects followed, cookies kept."""
+
+    def __init__(self, site: str, providers: dict):
+        self.site = site
+        self.providers = providers
+        self.session = requests.Session()
+
+    def start(self, provider_id: str) -> requests.Response:
+        """Press the sign-in button; returns the redirect to the identity provider."""
+        self.session.get(f"{self.site}/accounts/login/", timeout=10)
+        return self.session.post(
+            f"{self.site}/accounts/oidc/{provider_id}/login/",
+            data={"csrfmiddlewaretoken": self.session.cookies.get("csrftoken", domain="127.0.0.1")},
+            allow_redirects=False,
+            timeout=10,
+        )
+
+    def sign_in(self, provider_id, account, claims, id_token="valid") -> requests.Response:
+        """The whole round trip; returns the last response (Django's, after the callback)."""
+        redirect = self.start(provider_id)
+        assert redirect.status_code == 302, redirect.text
+        interaction = self.session.get(redirect.headers["Location"], timeout=10)
+        assert "/interaction/" in interaction.url, interaction.text
+        return self.session.post(
+            interaction.url.rstrip("/") + "/login",
+            data={"account": account, "claims": json.dumps(claims), "id_token": id_token},
+            timeout=30,
+        )
+
+    def me(self) -> requests.Response:
+        return self.session.get(f"{self.site}/api/v1/me/", timeout=10)

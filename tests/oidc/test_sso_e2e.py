@@ -1,0 +1,203 @@
+"""Sign-in with SURFconext and Entra ID, end to end over HTTP against a real OIDC provider."""
+
+from urllib.parse import parse_qs, urlsplit
+
+from allauth.socialaccount.models import SocialAccount
+from django.contrib.auth.models import Group
+
+from accounts.models import User
+from accounts.selectors import email_is_verified
+from tests.oidc.conftest import FACILITY_VALUE, ORGANISER_GROUP, OTHER_TENANT, TENANT
+
+
+def student_claims(**overrides):
+    return {
+        "name": "Sanne de Vries",
+        "email": "sanne.devries@student.hu.nl",
+        "email_verified": True,
+        "schac_home_organization": "hu.nl",
+        "eduperson_affiliation": ["student", "member"],
+        **overrides,
+    }
+
+
+def municipal_claims(**overrides):
+    return {
+        "oid": "9d4f6c2e-0000-4000-8000-00000000a001",
+        "tid": TENANT,
+        "name": "Ingrid Jansen",
+        "preferred_username": "i.jansen@hilversum.nl",
+        "email": "i.jansen@hilversum.nl",
+        **overrides,
+    }
+
+
+def test_surfconext_first_login_creates_hu_user_with_eduperson_affiliation(sso):
+    response = sso.sign_in("surfconext", "surf-sanne", student_claims())
+
+    user = User.objects.get()
+    assert response.status_code == 200
+    assert response.url == sso.site + "/"
+    assert (user.email, user.name, user.affiliation) == (
+        "sanne.devries@student.hu.nl",
+        "Sanne de Vries",
+        "hu",
+    )
+    assert user.sso_affiliations == ["member", "student"]
+    assert SocialAccount.objects.get(user=user).uid == "surf-sanne"
+    assert sso.me().json()["affiliation"] == "hu"
+
+
+def test_surfconext_returning_login_resyncs_affiliation(sso):
+    sso.sign_in("surfconext", "surf-karim", student_claims())
+    User.objects.update(affiliation="public", sso_affiliations=[])
+    again = type(sso)(sso.site, sso.providers)
+
+    response = again.sign_in(
+        "surfconext", "surf-karim", student_claims(eduperson_affiliation=["employee", "faculty"])
+    )
+
+    user = User.objects.get()
+    assert response.status_code == 200
+    assert (user.affiliation, user.sso_affiliations) == ("hu", ["employee", "faculty"])
+    assert SocialAccount.objects.count() == 1
+
+
+def test_surfconext_accepts_older_claim_spelling(sso):
+    claims = student_claims(edu_person_affiliations=["employee"])
+    del claims["eduperson_affiliation"]
+
+    response = sso.sign_in("surfconext", "surf-old", claims)
+
+    assert response.status_code == 200
+    assert User.objects.get().sso_affiliations == ["employee"]
+
+
+def test_surfconext_other_home_organisation_is_403_and_no_user(sso):
+    response = sso.sign_in(
+        "surfconext", "surf-uva", student_claims(schac_home_organization="uva.nl")
+    )
+
+    assert response.status_code == 403
+    assert "Your institution does not have access" in response.text
+    assert not User.objects.exists()
+    assert not SocialAccount.objects.exists()
+    assert sso.me().status_code == 401
+
+
+def test_surfconext_missing_home_organisation_is_403(sso):
+    claims = student_claims()
+    del claims["schac_home_organization"]
+
+    response = sso.sign_in("surfconext", "surf-none", claims)
+
+    assert response.status_code == 403
+    assert not User.objects.exists()
+
+
+def test_entra_login_right_tenant_gets_municipality(sso):
+    response = sso.sign_in("entra", "entra-sub-1", municipal_claims())
+
+    user = User.objects.get()
+    account = SocialAccount.objects.get(user=user)
+    assert response.status_code == 200
+    assert (user.email, user.name, user.affiliation) == (
+        "i.jansen@hilversum.nl",
+        "Ingrid Jansen",
+        "municipality",
+    )
+    # The stable id is `oid`, not the per-app `sub`.
+    assert (account.provider, account.uid) == ("entra", "9d4f6c2e-0000-4000-8000-00000000a001")
+    # No confirmation mail for SSO: the tenant vouches for the person, so bookings are open.
+    assert email_is_verified(user)
+    assert sso.me().json()["affiliation"] == "municipality"
+
+
+def test_entra_wrong_tenant_is_403_and_no_user(sso):
+    response = sso.sign_in("entra", "entra-sub-2", municipal_claims(tid=OTHER_TENANT))
+
+    assert response.status_code == 403
+    assert not User.objects.exists()
+    assert sso.me().status_code == 401
+
+
+def test_entra_email_of_local_account_is_not_linked(sso):
+    local = User.objects.create_user("i.jansen@hilversum.nl", "a-long-local-password")
+
+    response = sso.sign_in("entra", "entra-sub-3", municipal_claims())
+
+    local.refresh_from_db()
+    # allauth neither links nor reveals the existing account: it answers as if it had sent a
+    # confirmation mail (and mails the address's owner instead).
+    assert response.status_code == 200
+    assert response.url == sso.site + "/accounts/confirm-email/"
+    assert list(User.objects.all()) == [local]
+    assert not SocialAccount.objects.exists()
+    assert local.affiliation == "public"
+    assert sso.me().status_code == 401
+
+
+def test_entra_group_claim_maps_event_organiser_role_and_removes_it(sso):
+    sso.sign_in("entra", "entra-sub-4", municipal_claims(groups=[ORGANISER_GROUP, "other"]))
+    user = User.objects.get()
+    organisers = Group.objects.get(name="event_organisers")
+    was_member = organisers.user_set.filter(pk=user.pk).exists()
+
+    again = type(sso)(sso.site, sso.providers)
+    again.sign_in("entra", "entra-sub-4", municipal_claims(groups=["other"]))
+
+    assert was_member is True
+    assert not organisers.user_set.filter(pk=user.pk).exists()
+
+
+def test_surfconext_entitlement_maps_facility_manager_role(sso):
+    sso.sign_in("surfconext", "surf-fm", student_claims(eduperson_entitlement=[FACILITY_VALUE]))
+
+    user = User.objects.get()
+    assert list(user.groups.values_list("name", flat=True)) == ["facility_managers"]
+
+
+def test_pkce_challenge_is_sent_and_required_by_provider(sso):
+    redirect = sso.start("surfconext")
+    query = parse_qs(urlsplit(redirect.headers["Location"]).query)
+    sso.session.get(redirect.headers["Location"], timeout=10)
+    received = sso.providers["surfconext"].last_authorization()
+    without_pkce = {k: v[0] for k, v in query.items() if not k.startswith("code_challenge")}
+    refused = sso.session.get(
+        redirect.headers["Location"].split("?")[0],
+        params=without_pkce,
+        allow_redirects=False,
+        timeout=10,
+    )
+
+    assert query["code_challenge_method"] == ["S256"]
+    assert received["code_challenge"] == query["code_challenge"][0]
+    assert len(received["code_challenge"]) == 43
+    # Control: the provider really does refuse an authorization request without PKCE.
+    assert refused.status_code == 303
+    assert "requires+PKCE" in refused.headers["Location"]
+
+
+def test_tampered_id_token_is_refused(sso):
+    response = sso.sign_in("entra", "entra-sub-5", municipal_claims(), id_token="tampered")
+
+    assert response.status_code == 400
+    assert not User.objects.exists()
+    assert sso.me().status_code == 401
+
+
+def test_expired_id_token_is_refused(sso):
+    response = sso.sign_in("surfconext", "surf-late", student_claims(), id_token="expired")
+
+    assert response.status_code == 400
+    assert not User.objects.exists()
+    assert sso.me().status_code == 401
+
+
+def test_valid_token_control_for_refusals(sso):
+    # The same flow with an untouched token succeeds, so the two refusals above are caused
+    # by the token and nothing else.
+    response = sso.sign_in("entra", "entra-sub-5", municipal_claims(), id_token="valid")
+
+    assert response.status_code == 200
+    assert User.objects.get().affiliation == "municipality"
