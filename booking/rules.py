@@ -20,9 +20,16 @@ from booking.selectors import opening_hours_by_weekday
 from booking.timezones import LOCAL_TZ
 
 
+def real_duration(start: datetime, end: datetime) -> timedelta:
+    """Elapsed time, measured in UTC so a span across a clock change keeps its length.
+
+    Python subtracts two datetimes that share a tzinfo by their wall clocks.
+    """
+    return end.astimezone(UTC) - start.astimezone(UTC)
+
+
 def real_minutes(start: datetime, end: datetime) -> float:
-    """Elapsed minutes, measured in UTC so a span across a clock change keeps its length."""
-    return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 60
+    return real_duration(start, end).total_seconds() / 60
 
 
 def local_label(value: datetime) -> str:
