@@ -10,6 +10,7 @@ from config import views
 
 api_patterns = [
     path("", include("accounts.api_urls")),
+    path("", include("booking.api_urls")),
 ]
 
 urlpatterns = [
@@ -35,6 +36,7 @@ urlpatterns += i18n_patterns(
     path("my/", views.my_overview, name="my"),
     path("manage/", views.manage_overview, name="manage"),
     path("", include("accounts.urls")),
+    path("", include("booking.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
