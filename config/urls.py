@@ -9,6 +9,7 @@ from config import views
 
 api_patterns = [
     path("", include("accounts.api_urls")),
+    path("", include("events.api_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("my/", views.my_overview, name="my"),
     path("manage/", views.manage_overview, name="manage"),
     path("", include("accounts.urls")),
+    path("", include("events.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
