@@ -9,6 +9,7 @@ from config import views
 
 api_patterns = [
     path("", include("accounts.api_urls")),
+    path("", include("booking.api_urls")),
     path("", include("events.api_urls")),
 ]
 

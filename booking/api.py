@@ -1,0 +1,239 @@
+"""The rooms and bookings API of API.md. Views parse, call a service or selector, respond."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from accounts.roles import is_facility_manager
+from booking import facility_services, selectors, services
+from booking.errors import BookingError, booking_error_response, local_isoformat
+from booking.models import Closure, Location, OpeningHours, Room
+from booking.serializers import (
+    BookingCreateSerializer,
+    BookingFilterSerializer,
+    BookingSerializer,
+    BookingUpdateSerializer,
+    ClosureSerializer,
+    LocationSerializer,
+    PhotoSerializer,
+    RoomFilterSerializer,
+    RoomSerializer,
+    ScopeSerializer,
+    SpanSerializer,
+)
+
+
+class IsFacilityManagerForWrites(permissions.BasePermission):
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return is_facility_manager(request.user)
+
+
+class BookingErrorMixin:
+    def handle_exception(self, exc):
+        if isinstance(exc, BookingError):
+            return booking_error_response(exc)
+        return super().handle_exception(exc)
+
+
+def parse(serializer_class, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class LocationViewSet(
+    BookingErrorMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = LocationSerializer
+    permission_classes = [permissions.IsAuthenticated, IsFacilityManagerForWrites]
+    lookup_field = "slug"
+    queryset = Location.objects.prefetch_related(
+        Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday"))
+    ).order_by("name")
+
+    def perform_create(self, serializer):
+        serializer.instance = facility_services.save_location(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        data = {
+            "slug": serializer.instance.slug,
+            "name": serializer.instance.name,
+            "address": serializer.instance.address,
+            **serializer.validated_data,
+        }
+        serializer.instance = facility_services.save_location(location=serializer.instance, **data)
+
+
+class RoomViewSet(
+    BookingErrorMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = RoomSerializer
+    permission_classes = [permissions.IsAuthenticated, IsFacilityManagerForWrites]
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        rooms = Room.objects.select_related("location").order_by("location__name", "name")
+        if self.action != "list":
+            return rooms if is_facility_manager(self.request.user) else rooms.filter(is_active=True)
+        filters = parse(RoomFilterSerializer, self.request.query_params)
+        rooms = rooms.filter(is_active=True)
+        if "location" in filters:
+            rooms = rooms.filter(location__slug=filters["location"])
+        if "kind" in filters:
+            rooms = rooms.filter(kind=filters["kind"])
+        if "capacity" in filters:
+            rooms = rooms.filter(capacity__gte=filters["capacity"])
+        if "free_from" in filters:
+            bookable = selectors.bookable_rooms(self.request.user).values("pk")
+            rooms = selectors.rooms_free_between(
+                rooms.filter(pk__in=bookable), filters["free_from"], filters["free_until"]
+            )
+        return rooms
+
+    def perform_create(self, serializer):
+        serializer.instance = facility_services.save_room(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = facility_services.save_room(
+            room=serializer.instance, **serializer.validated_data
+        )
+
+    @extend_schema(request=None, parameters=[SpanSerializer])
+    @action(detail=True, methods=["get"])
+    def availability(self, request, slug=None):
+        room = self.get_object()
+        span = parse(SpanSerializer, request.query_params)
+        result = selectors.room_availability(room, span["start"], span["end"])
+        return Response(
+            {
+                "room": room.slug,
+                "busy": [spans_json(i) for i in result.busy],
+                "free": [spans_json(i) for i in result.free],
+            }
+        )
+
+    @extend_schema(request={"multipart/form-data": PhotoSerializer}, responses=RoomSerializer)
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def photo(self, request, slug=None):
+        room = self.get_object()
+        upload = parse(PhotoSerializer, request.data)["photo"]
+        room = facility_services.set_room_photo(room=room, upload=upload)
+        return Response(RoomSerializer(room, context={"request": request}).data)
+
+
+def spans_json(span) -> dict:
+    return {"start": local_isoformat(span[0]), "end": local_isoformat(span[1])}
+
+
+class ClosureViewSet(
+    BookingErrorMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ClosureSerializer
+    permission_classes = [permissions.IsAuthenticated, IsFacilityManagerForWrites]
+    queryset = Closure.objects.select_related("location", "room").order_by("start")
+
+    def perform_create(self, serializer):
+        serializer.instance = facility_services.create_closure(**serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        facility_services.delete_closure(closure=instance)
+
+
+class BookingViewSet(
+    BookingErrorMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = BookingSerializer
+
+    def get_queryset(self):
+        bookings = selectors.visible_bookings(self.request.user).order_by("start", "id")
+        if self.action != "list":
+            return bookings
+        filters = parse(BookingFilterSerializer, self.request.query_params)
+        if "room" in filters:
+            bookings = bookings.filter(room__slug=filters["room"])
+        if "status" in filters:
+            bookings = bookings.filter(status=filters["status"])
+        if "from" in filters:
+            bookings = bookings.filter(end__gt=filters["from"])
+        if "to" in filters:
+            bookings = bookings.filter(start__lt=filters["to"])
+        return bookings
+
+    @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer})
+    def create(self, request):
+        data = parse(BookingCreateSerializer, request.data)
+        rrule = data.pop("rrule")
+        if rrule:
+            bookings = services.create_series(user=request.user, rrule=rrule, **data)
+            body = BookingSerializer(bookings, many=True).data
+            return Response({"series": bookings[0].series_id, "results": body}, status=201)
+        booking = services.create_booking(user=request.user, **data)
+        return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=BookingUpdateSerializer, responses=BookingSerializer)
+    def partial_update(self, request, pk=None):
+        booking = self.get_object()
+        data = parse(BookingUpdateSerializer, request.data)
+        start, end = data.get("start", booking.start), data.get("end", booking.end)
+        if data["scope"] == "following":
+            moved = services.move_following(
+                booking=booking, actor=request.user, start=start, end=end, title=data.get("title")
+            )
+            return Response(BookingSerializer(moved[0]).data)
+        booking = services.move_booking(
+            booking=booking, actor=request.user, start=start, end=end, title=data.get("title")
+        )
+        return Response(BookingSerializer(booking).data)
+
+    @extend_schema(request=ScopeSerializer, responses=BookingSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        booking = self.get_object()
+        scope = parse(ScopeSerializer, request.data)["scope"]
+        if scope == "following":
+            cancelled = services.cancel_following(booking=booking, actor=request.user)
+            return Response(BookingSerializer(cancelled[0]).data)
+        booking = services.cancel_booking(booking=booking, actor=request.user)
+        return Response(BookingSerializer(booking).data)
+
+    @extend_schema(request=None, responses=BookingSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        booking = services.approve_booking(booking=self.decidable(pk), actor=request.user)
+        return Response(BookingSerializer(booking).data)
+
+    @extend_schema(request=None, responses=BookingSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        booking = services.decline_booking(booking=self.decidable(pk), actor=request.user)
+        return Response(BookingSerializer(booking).data)
+
+    def decidable(self, pk):
+        if not is_facility_manager(self.request.user):
+            # A 403 that says why, not a 404: the person may well own the booking.
+            raise BookingError(_("Only facility managers approve bookings."), code="forbidden")
+        return get_object_or_404(selectors.visible_bookings(self.request.user), pk=pk)

@@ -1,0 +1,70 @@
+"""Mail to the booker, in the booker's language, plain text and HTML, sent after commit.
+
+All booking mail goes through `build_message`/`send`, so the feeds issue can attach an
+.ics (METHOD:REQUEST or CANCEL) in one place and a later issue can move sending onto a queue.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from booking.models import Booking, BookingStatus
+
+CREATED = "created"
+MOVED = "moved"
+APPROVED = "approved"
+DECLINED = "declined"
+CANCELLED = "cancelled"
+
+
+def subject_for(booking: Booking, event: str) -> str:
+    if event == CREATED and booking.status == BookingStatus.PENDING:
+        return _("Booking request received: %(room)s") % {"room": booking.room.name}
+    subjects = {
+        CREATED: _("Booking confirmed: %(room)s"),
+        MOVED: _("Booking changed: %(room)s"),
+        APPROVED: _("Booking approved: %(room)s"),
+        DECLINED: _("Booking declined: %(room)s"),
+        CANCELLED: _("Booking cancelled: %(room)s"),
+    }
+    return subjects[event] % {"room": booking.room.name}
+
+
+def build_message(booking: Booking, event: str) -> EmailMultiAlternatives:
+    user = booking.user
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        context = {
+            "booking": booking,
+            "event": event,
+            "user": user,
+            "site_url": settings.SITE_URL,
+        }
+        message = EmailMultiAlternatives(
+            subject=subject_for(booking, event),
+            body=render_to_string("booking/email/booking.txt", context),
+            to=[user.email],
+        )
+        message.attach_alternative(
+            render_to_string("booking/email/booking.html", context), "text/html"
+        )
+    return message
+
+
+def send(booking: Booking, event: str) -> None:
+    if booking.user is None or not booking.user.email:
+        return
+    build_message(booking, event).send()
+
+
+def send_after_commit(booking: Booking, event: str) -> None:
+    """Queue the mail for when the outermost transaction commits; a rollback sends nothing."""
+    booking_id = booking.pk
+
+    def deliver():
+        fresh = Booking.objects.select_related("room", "room__location", "user").get(pk=booking_id)
+        send(fresh, event)
+
+    transaction.on_commit(deliver)

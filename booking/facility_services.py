@@ -1,0 +1,117 @@
+"""Writes of facility managers: locations with opening hours, rooms and their rules,
+closures, photos. The caller checks the role; each service is one transaction.
+"""
+
+from datetime import datetime, time
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from booking.errors import BookingError
+from booking.models import Closure, Location, OpeningHours, Room
+from booking.photos import process_photo
+
+ROOM_FIELDS = (
+    "slug",
+    "name",
+    "location",
+    "kind",
+    "capacity",
+    "description",
+    "amenities",
+    "bookable_by",
+    "requires_approval",
+    "min_duration_minutes",
+    "max_duration_minutes",
+    "max_days_ahead",
+    "min_notice_minutes",
+    "buffer_minutes",
+    "is_active",
+)
+
+
+def check_hours(opening_hours: list[dict]) -> None:
+    seen = set()
+    for entry in opening_hours:
+        if entry["opens"] >= entry["closes"]:
+            raise BookingError(_("Each day must close after it opens."), field="opening_hours")
+        if entry["weekday"] in seen:
+            raise BookingError(_("Give each weekday at most once."), field="opening_hours")
+        seen.add(entry["weekday"])
+
+
+def save_location(
+    *,
+    location: Location | None = None,
+    slug: str,
+    name: str,
+    address: str = "",
+    opening_hours: list[dict[str, int | time]] | None = None,
+) -> Location:
+    """Create or change a location; `opening_hours` (if given) replaces the weekly hours."""
+    with transaction.atomic():
+        location = location or Location()
+        location.slug, location.name, location.address = slug, name, address
+        location.save()
+        if opening_hours is not None:
+            check_hours(opening_hours)
+            location.opening_hours.all().delete()
+            OpeningHours.objects.bulk_create(
+                OpeningHours(location=location, **entry) for entry in opening_hours
+            )
+    return location
+
+
+def check_room_rules(room: Room) -> None:
+    if room.min_duration_minutes > room.max_duration_minutes:
+        raise BookingError(
+            _("The minimum duration cannot be above the maximum."), field="min_duration_minutes"
+        )
+    if room.capacity < 1:
+        raise BookingError(_("A room holds at least one person."), field="capacity")
+
+
+def save_room(*, room: Room | None = None, **fields) -> Room:
+    """Create or change a room. Existing bookings keep the buffer they were made with."""
+    unknown = set(fields) - set(ROOM_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown room fields: {sorted(unknown)}")
+    with transaction.atomic():
+        room = room or Room()
+        for name, value in fields.items():
+            setattr(room, name, value)
+        check_room_rules(room)
+        room.save()
+    return room
+
+
+def set_room_photo(*, room: Room, upload) -> Room:
+    photo, thumbnail = process_photo(upload)
+    with transaction.atomic():
+        old = [f.name for f in (room.photo, room.thumbnail) if f]
+        room.photo.save(f"{room.slug}.jpg", photo, save=False)
+        room.thumbnail.save(f"{room.slug}.jpg", thumbnail, save=False)
+        room.save(update_fields=["photo", "thumbnail"])
+        storage = room.photo.storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in old])
+    return room
+
+
+def create_closure(
+    *,
+    start: datetime,
+    end: datetime,
+    reason: str,
+    location: Location | None = None,
+    room: Room | None = None,
+) -> Closure:
+    """Close a location or one room. Bookings already made stay; managers see them listed."""
+    if (location is None) == (room is None):
+        raise BookingError(_("Close either a location or a room."))
+    if start >= end:
+        raise BookingError(_("The end must be after the start."), field="end")
+    return Closure.objects.create(location=location, room=room, start=start, end=end, reason=reason)
+
+
+def delete_closure(*, closure: Closure) -> None:
+    closure.delete()

@@ -1,0 +1,284 @@
+from django.conf import settings
+from django.contrib.postgres.fields import RangeOperators
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from booking.constraints import PostgresOnlyExclusionConstraint, TsTzRange
+
+
+class Location(models.Model):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    address = models.CharField(_("address"), max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+
+    def __str__(self):
+        return self.name
+
+
+class OpeningHours(models.Model):
+    """One weekday's opening time of a location, in Europe/Amsterdam wall time."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="opening_hours", verbose_name=_("location")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["location", "weekday", "opens"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens__lt=F("closes")), name="booking_openinghours_opens_before_closes"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="booking_openinghours_weekday"
+            ),
+            models.UniqueConstraint(
+                fields=["location", "weekday"], name="booking_openinghours_one_per_weekday"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class RoomKind(models.TextChoices):
+    LAB = "lab", _("Lab")
+    STUDIO = "studio", _("Studio")
+    MEETING_ROOM = "meeting_room", _("Meeting room")
+    CLASSROOM = "classroom", _("Classroom")
+    WORKSPACE = "workspace", _("Workspace")
+    AUDITORIUM = "auditorium", _("Auditorium")
+
+
+class Room(models.Model):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="rooms", verbose_name=_("location")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=RoomKind.choices)
+    capacity = models.PositiveIntegerField(_("capacity"))
+    description = models.TextField(_("description"), blank=True)
+    amenities = models.JSONField(_("amenities"), default=list, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="rooms/", blank=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="rooms/thumbs/", blank=True)
+    # Booking rules.
+    bookable_by = models.JSONField(
+        _("bookable by"),
+        default=list,
+        blank=True,
+        help_text=_("Affiliations that may book this room: hu, municipality, partner, public."),
+    )
+    requires_approval = models.BooleanField(_("requires approval"), default=False)
+    min_duration_minutes = models.PositiveIntegerField(_("minimum duration (minutes)"), default=30)
+    max_duration_minutes = models.PositiveIntegerField(_("maximum duration (minutes)"), default=480)
+    max_days_ahead = models.PositiveIntegerField(_("bookable days ahead"), default=90)
+    min_notice_minutes = models.PositiveIntegerField(_("minimum notice (minutes)"), default=0)
+    buffer_minutes = models.PositiveIntegerField(_("buffer between bookings (minutes)"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["location__name", "name"]
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_duration_minutes__lte=F("max_duration_minutes")),
+                name="booking_room_min_duration_not_above_max",
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="booking_room_capacity"),
+        ]
+        indexes = [models.Index(fields=["is_active", "kind", "capacity"])]
+
+    def __str__(self):
+        return self.name
+
+
+class Closure(models.Model):
+    """A period in which a whole location, or one room, cannot be booked."""
+
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        verbose_name=_("location"),
+    )
+    room = models.ForeignKey(
+        Room,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        verbose_name=_("room"),
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="booking_closure_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=Q(location__isnull=False, room__isnull=True)
+                | Q(location__isnull=True, room__isnull=False),
+                name="booking_closure_location_xor_room",
+            ),
+        ]
+        indexes = [models.Index(fields=["end", "start"])]
+
+    def __str__(self):
+        return f"{self.room or self.location}: {self.reason}"
+
+
+class Series(models.Model):
+    """Bookings made together from one RFC 5545 recurrence rule."""
+
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="series", verbose_name=_("room")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="booking_series",
+        verbose_name=_("user"),
+    )
+    rrule = models.CharField(_("recurrence rule"), max_length=250)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+
+    def __str__(self):
+        return f"{self.room}: {self.rrule}"
+
+
+class BookingStatus(models.TextChoices):
+    PENDING = "pending", _("Pending approval")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+LIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+class BookingQuerySet(models.QuerySet):
+    def live(self):
+        """Bookings that hold their slot: pending and confirmed."""
+        return self.filter(status__in=LIVE_STATUSES)
+
+    def blocking(self, start, end):
+        """Live bookings whose time plus buffer touches [start, end)."""
+        return self.live().filter(blocked_from__lt=end, blocked_until__gt=start)
+
+
+class Booking(models.Model):
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("room")
+    )
+    # Null once an account is deleted: past bookings stay for occupancy figures.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="bookings",
+        verbose_name=_("user"),
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    public_title = models.BooleanField(
+        _("title is public"),
+        default=False,
+        help_text=_("Show the title in the room's public calendar."),
+    )
+    attendees = models.PositiveIntegerField(_("attendees"), default=1)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    # The slot widened by the room's buffer, stored so the database can guard it: the
+    # exclusion constraint covers [start, blocked_until), and a search for a free span
+    # [a, b) is the plain comparison blocked_from < b and blocked_until > a.
+    blocked_from = models.DateTimeField(_("blocked from"), editable=False)
+    blocked_until = models.DateTimeField(_("blocked until"), editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED
+    )
+    # RFC 5545 SEQUENCE: grows on every change a calendar must pick up.
+    sequence = models.PositiveIntegerField(_("sequence"), default=0)
+    series = models.ForeignKey(
+        Series,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("series"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "id"]
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="booking_booking_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=Q(blocked_from__lte=F("start")) & Q(blocked_until__gte=F("end")),
+                name="booking_booking_blocked_covers_slot",
+            ),
+            models.CheckConstraint(condition=Q(attendees__gte=1), name="booking_attendees"),
+            PostgresOnlyExclusionConstraint(
+                name="booking_booking_no_overlap",
+                expressions=[
+                    ("room", RangeOperators.EQUAL),
+                    (TsTzRange("start", "blocked_until"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status__in=["pending", "confirmed"]),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["room", "blocked_until", "blocked_from"],
+                condition=Q(status__in=["pending", "confirmed"]),
+                name="booking_live_room_time",
+            ),
+            models.Index(fields=["user", "start"], name="booking_user_start"),
+            models.Index(fields=["start"], name="booking_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.room}: {self.start:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES

@@ -1,0 +1,200 @@
+"""The booking rules of DESIGN.md, each a check that raises BookingError and changes nothing.
+
+Services call these in order: cheap checks on the input first, the database ones last and
+(for overlap) only once the room row is locked.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext as _
+
+from accounts.roles import is_facility_manager
+from accounts.selectors import email_is_verified
+from booking import intervals
+from booking.errors import BookingError
+from booking.models import Booking, Closure, Room
+from booking.selectors import opening_hours_by_weekday
+from booking.timezones import LOCAL_TZ
+
+
+def real_duration(start: datetime, end: datetime) -> timedelta:
+    """Elapsed time, measured in UTC so a span across a clock change keeps its length.
+
+    Python subtracts two datetimes that share a tzinfo by their wall clocks.
+    """
+    return end.astimezone(UTC) - start.astimezone(UTC)
+
+
+def real_minutes(start: datetime, end: datetime) -> float:
+    return real_duration(start, end).total_seconds() / 60
+
+
+def local_label(value: datetime) -> str:
+    local = timezone.localtime(value, LOCAL_TZ)
+    return f"{date_format(local, 'DATE_FORMAT')} {time_format(local, 'H:i')}"
+
+
+def check_span(start: datetime, end: datetime) -> None:
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise ValueError("booking times must be aware datetimes")
+    if start >= end:
+        raise BookingError(_("The end must be after the start."), field="end")
+
+
+def check_room_active(room: Room) -> None:
+    if not room.is_active:
+        raise BookingError(_("This room cannot be booked at the moment."), field="room")
+
+
+def check_booker(user, room: Room) -> None:
+    """Who may book: a verified address, and an affiliation the room accepts."""
+    if not email_is_verified(user):
+        raise BookingError(
+            _("Verify your email address first: follow the link in the mail we sent you."),
+            code="forbidden",
+        )
+    if is_facility_manager(user):
+        return
+    if user.affiliation not in room.bookable_by:
+        raise BookingError(
+            _("%(room)s cannot be booked with your affiliation.") % {"room": room.name},
+            code="forbidden",
+        )
+
+
+def check_attendees(room: Room, attendees: int, *, on_behalf: bool) -> None:
+    if attendees < 1:
+        raise BookingError(_("At least one person must attend."), field="attendees")
+    if not on_behalf and attendees > room.capacity:
+        raise BookingError(
+            _("%(room)s holds at most %(capacity)d people.")
+            % {"room": room.name, "capacity": room.capacity},
+            field="attendees",
+        )
+
+
+def check_duration(room: Room, start: datetime, end: datetime) -> None:
+    minutes = real_minutes(start, end)
+    if minutes < room.min_duration_minutes:
+        raise BookingError(
+            _("A booking of this room lasts at least %(minutes)d minutes.")
+            % {"minutes": room.min_duration_minutes},
+            field="end",
+        )
+    if minutes > room.max_duration_minutes:
+        raise BookingError(
+            _("A booking of this room lasts at most %(minutes)d minutes.")
+            % {"minutes": room.max_duration_minutes},
+            field="end",
+        )
+
+
+def timing_problem(room: Room, start: datetime, now: datetime) -> str | None:
+    """Why `start` is too soon or too far ahead, or None."""
+    if start < now + timedelta(minutes=room.min_notice_minutes):
+        if room.min_notice_minutes:
+            return _("Book at least %(minutes)d minutes before the start.") % {
+                "minutes": room.min_notice_minutes
+            }
+        return _("The start is in the past.")
+    if start > now + timedelta(days=room.max_days_ahead):
+        return _("This room can be booked at most %(days)d days ahead.") % {
+            "days": room.max_days_ahead
+        }
+    return None
+
+
+def check_timing(room: Room, start: datetime) -> None:
+    problem = timing_problem(room, start, timezone.now())
+    if problem:
+        raise BookingError(problem, field="start")
+
+
+def opening_problem(room: Room, start: datetime, end: datetime) -> str | None:
+    hours = opening_hours_by_weekday(room.location_id)
+    open_spans = intervals.opening_intervals(hours, (start, end), LOCAL_TZ)
+    if intervals.covers(open_spans, (start, end)):
+        return None
+    return _("%(location)s is not open for the whole of this time.") % {
+        "location": room.location.name
+    }
+
+
+def check_opening_hours(room: Room, start: datetime, end: datetime) -> None:
+    problem = opening_problem(room, start, end)
+    if problem:
+        raise BookingError(problem, field="start")
+
+
+def closures_in(room: Room, start: datetime, end: datetime) -> list[Closure]:
+    return list(
+        Closure.objects.filter(start__lt=end, end__gt=start)
+        .filter(Q(room=room) | Q(location_id=room.location_id))
+        .order_by("start")
+    )
+
+
+def check_closures(room: Room, start: datetime, end: datetime) -> None:
+    closures = closures_in(room, start, end)
+    if closures:
+        raise BookingError(
+            _("%(room)s is closed from %(start)s to %(end)s: %(reason)s.")
+            % {
+                "room": room.name,
+                "start": local_label(closures[0].start),
+                "end": local_label(closures[0].end),
+                "reason": closures[0].reason,
+            },
+            code="conflict",
+            conflicts=[(c.start, c.end) for c in closures],
+        )
+
+
+def blocked_span(room: Room, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    buffer = timedelta(minutes=room.buffer_minutes)
+    return start - buffer, end + buffer
+
+
+def clashing_bookings(
+    room: Room, start: datetime, end: datetime, exclude_ids: tuple[int, ...] = ()
+) -> list[Booking]:
+    """Live bookings of `room` that [start, end) may not share time with, buffers included."""
+    return list(
+        Booking.objects.filter(room=room)
+        .blocking(start, end)
+        .exclude(pk__in=exclude_ids)
+        .order_by("start")
+    )
+
+
+def clash_error(room: Room, clashes: list[Booking]) -> BookingError:
+    first = clashes[0]
+    if room.buffer_minutes:
+        message = _(
+            "%(room)s is already booked from %(start)s to %(end)s, and needs "
+            "%(buffer)d minutes between bookings."
+        )
+    else:
+        message = _("%(room)s is already booked from %(start)s to %(end)s.")
+    return BookingError(
+        message
+        % {
+            "room": room.name,
+            "start": local_label(first.start),
+            "end": local_label(first.end),
+            "buffer": room.buffer_minutes,
+        },
+        code="conflict",
+        conflicts=[(b.start, b.end) for b in clashes],
+    )
+
+
+def check_no_clash(
+    room: Room, start: datetime, end: datetime, exclude_ids: tuple[int, ...] = ()
+) -> None:
+    clashes = clashing_bookings(room, start, end, exclude_ids)
+    if clashes:
+        raise clash_error(room, clashes)

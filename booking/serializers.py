@@ -1,0 +1,171 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.models import Affiliation
+from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room, RoomKind
+from booking.timezones import StrictDateTimeField
+
+
+class OpeningHoursSerializer(serializers.ModelSerializer):
+    opens = serializers.TimeField(format="%H:%M")
+    closes = serializers.TimeField(format="%H:%M")
+
+    class Meta:
+        model = OpeningHours
+        fields = ["weekday", "opens", "closes"]
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    opening_hours = OpeningHoursSerializer(many=True, required=False)
+
+    class Meta:
+        model = Location
+        fields = ["slug", "name", "address", "opening_hours"]
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    location = serializers.SlugRelatedField(slug_field="slug", queryset=Location.objects.all())
+    kind = serializers.ChoiceField(choices=RoomKind.choices)
+    amenities = serializers.ListField(child=serializers.CharField(max_length=80), required=False)
+    bookable_by = serializers.ListField(
+        child=serializers.ChoiceField(choices=Affiliation.choices), required=False
+    )
+    photo = serializers.ImageField(read_only=True)
+    thumbnail = serializers.ImageField(read_only=True)
+
+    class Meta:
+        model = Room
+        fields = [
+            "slug",
+            "name",
+            "location",
+            "kind",
+            "capacity",
+            "description",
+            "amenities",
+            "photo",
+            "thumbnail",
+            "requires_approval",
+            "bookable_by",
+            "min_duration_minutes",
+            "max_duration_minutes",
+            "max_days_ahead",
+            "min_notice_minutes",
+            "buffer_minutes",
+            "is_active",
+        ]
+
+    def validate_bookable_by(self, value):
+        return sorted(set(value))
+
+
+class RoomFilterSerializer(serializers.Serializer):
+    location = serializers.SlugField(required=False)
+    kind = serializers.ChoiceField(choices=RoomKind.choices, required=False)
+    capacity = serializers.IntegerField(min_value=1, required=False)
+    free_from = StrictDateTimeField(required=False)
+    free_until = StrictDateTimeField(required=False)
+
+    def validate(self, attrs):
+        if ("free_from" in attrs) != ("free_until" in attrs):
+            raise serializers.ValidationError(
+                {"free_until": [_("Give free_from and free_until together.")]}
+            )
+        if "free_from" in attrs and attrs["free_from"] >= attrs["free_until"]:
+            raise serializers.ValidationError(
+                {"free_until": [_("free_until must be after free_from.")]}
+            )
+        return attrs
+
+
+class SpanSerializer(serializers.Serializer):
+    start = StrictDateTimeField()
+    end = StrictDateTimeField()
+
+    def validate(self, attrs):
+        if attrs["start"] >= attrs["end"]:
+            raise serializers.ValidationError({"end": [_("The end must be after the start.")]})
+        if (attrs["end"] - attrs["start"]).days > 62:
+            raise serializers.ValidationError({"end": [_("Ask for at most 62 days at a time.")]})
+        return attrs
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    room = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    start = StrictDateTimeField(read_only=True)
+    end = StrictDateTimeField(read_only=True)
+    user = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id",
+            "room",
+            "title",
+            "public_title",
+            "attendees",
+            "start",
+            "end",
+            "status",
+            "sequence",
+            "series",
+            "user",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_user(self, booking) -> str | None:
+        return booking.user.email if booking.user else None
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    room = serializers.SlugRelatedField(slug_field="slug", queryset=Room.objects.all())
+    start = StrictDateTimeField()
+    end = StrictDateTimeField()
+    title = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    attendees = serializers.IntegerField(min_value=1, required=False, default=1)
+    public_title = serializers.BooleanField(required=False, default=False)
+    rrule = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+
+
+class BookingUpdateSerializer(serializers.Serializer):
+    start = StrictDateTimeField(required=False)
+    end = StrictDateTimeField(required=False)
+    title = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    scope = serializers.ChoiceField(choices=["this", "following"], default="this")
+
+
+class ScopeSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=["this", "following"], default="this")
+
+
+class BookingFilterSerializer(serializers.Serializer):
+    room = serializers.SlugField(required=False)
+    status = serializers.ChoiceField(choices=BookingStatus.choices, required=False)
+    # "from" is a keyword; the serializer maps it below.
+    from_ = StrictDateTimeField(required=False)
+    to = StrictDateTimeField(required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class ClosureSerializer(serializers.ModelSerializer):
+    location = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Location.objects.all(), required=False, allow_null=True
+    )
+    room = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Room.objects.all(), required=False, allow_null=True
+    )
+    start = StrictDateTimeField()
+    end = StrictDateTimeField()
+
+    class Meta:
+        model = Closure
+        fields = ["id", "location", "room", "start", "end", "reason"]
+
+
+class PhotoSerializer(serializers.Serializer):
+    photo = serializers.FileField()

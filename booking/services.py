@@ -1,0 +1,376 @@
+"""Every write to bookings. Each service is one transaction (a savepoint inside a caller's),
+locks the room row late, right before the overlap check, and raises BookingError having
+changed nothing.
+
+`on_behalf=True` means an event (or staff) holds the room: the booker's rules (who may book,
+approval, duration, notice, window, capacity, verified email) are skipped; the room's own
+(active, opening hours, closures, no overlap) always hold. The caller checks its own
+permissions.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import is_facility_manager
+from booking import emails, recurrence, rules
+from booking.errors import BookingError
+from booking.models import Booking, BookingStatus, Room, Series
+from booking.timezones import LOCAL_TZ, LocalTimeError, make_aware_strict
+
+OVERLAP_CONSTRAINT = "booking_booking_no_overlap"
+
+
+def lock_room(room: Room) -> Room:
+    """Take the room's row lock; every writer of the room's bookings queues here."""
+    return Room.objects.select_for_update().select_related("location").get(pk=room.pk)
+
+
+def save_guarded(booking: Booking, room: Room, **save_kwargs) -> None:
+    """Save, turning the database's own overlap refusal into a conflict.
+
+    The savepoint keeps a caller's transaction usable after the refusal.
+    """
+    try:
+        with transaction.atomic():
+            booking.save(**save_kwargs)
+    except IntegrityError as error:
+        if OVERLAP_CONSTRAINT not in str(error):
+            raise
+        clashes = rules.clashing_bookings(room, booking.start, booking.end, (booking.pk or 0,))
+        if clashes:
+            raise rules.clash_error(room, clashes) from error
+        raise BookingError(
+            _("%(room)s was booked for this time a moment ago.") % {"room": room.name},
+            code="conflict",
+            conflicts=[(booking.start, booking.end)],
+        ) from error
+
+
+def check_booking_rules(
+    *, user, room: Room, start: datetime, end: datetime, attendees: int, on_behalf: bool
+) -> None:
+    """The checks that need no lock, in the order a person would fix them."""
+    rules.check_span(start, end)
+    rules.check_room_active(room)
+    if not on_behalf:
+        rules.check_booker(user, room)
+    rules.check_attendees(room, attendees, on_behalf=on_behalf)
+    if not on_behalf:
+        rules.check_duration(room, start, end)
+        rules.check_timing(room, start)
+    rules.check_opening_hours(room, start, end)
+    rules.check_closures(room, start, end)
+
+
+def initial_status(user, room: Room, *, on_behalf: bool) -> str:
+    if room.requires_approval and not on_behalf and not is_facility_manager(user):
+        return BookingStatus.PENDING
+    return BookingStatus.CONFIRMED
+
+
+def create_booking(
+    *,
+    user,
+    room: Room,
+    start: datetime,
+    end: datetime,
+    title: str,
+    attendees: int = 1,
+    public_title: bool = False,
+    on_behalf: bool = False,
+) -> Booking:
+    """Book `room` for [start, end): confirmed, or pending where the room needs approval."""
+    with transaction.atomic():
+        check_booking_rules(
+            user=user, room=room, start=start, end=end, attendees=attendees, on_behalf=on_behalf
+        )
+        room = lock_room(room)
+        rules.check_no_clash(room, start, end)
+        blocked_from, blocked_until = rules.blocked_span(room, start, end)
+        booking = Booking(
+            room=room,
+            user=user,
+            title=title,
+            public_title=public_title,
+            attendees=attendees,
+            start=start,
+            end=end,
+            blocked_from=blocked_from,
+            blocked_until=blocked_until,
+            status=initial_status(user, room, on_behalf=on_behalf),
+        )
+        save_guarded(booking, room)
+        if not on_behalf:
+            emails.send_after_commit(booking, emails.CREATED)
+    return booking
+
+
+def lock_booking(booking: Booking, actor, *, on_behalf: bool) -> tuple[Room, Booking]:
+    """Lock the room, then the booking (always in that order), and check the actor."""
+    room = lock_room(booking.room)
+    locked = Booking.objects.select_for_update().get(pk=booking.pk)
+    locked.room = room
+    if not on_behalf and locked.user_id != actor.pk and not is_facility_manager(actor):
+        raise BookingError(_("There is no such booking."), code="not_found")
+    return room, locked
+
+
+def move_booking(
+    *,
+    booking: Booking,
+    actor,
+    start: datetime,
+    end: datetime,
+    title: str | None = None,
+    on_behalf: bool = False,
+) -> Booking:
+    """Move (and optionally rename) a live booking, with the same checks as creating it."""
+    with transaction.atomic():
+        rules.check_span(start, end)
+        room, locked = lock_booking(booking, actor, on_behalf=on_behalf)
+        if not locked.is_live:
+            raise BookingError(_("Only a pending or confirmed booking can be moved."))
+        if not on_behalf and locked.end <= timezone.now():
+            raise BookingError(_("This booking is over; it can no longer be moved."))
+        booker = locked.user if locked.user_id else actor
+        check_booking_rules(
+            user=booker,
+            room=room,
+            start=start,
+            end=end,
+            attendees=locked.attendees,
+            on_behalf=on_behalf or locked.user_id != actor.pk,
+        )
+        rules.check_no_clash(room, start, end, (locked.pk,))
+        locked.start, locked.end = start, end
+        locked.blocked_from, locked.blocked_until = rules.blocked_span(room, start, end)
+        if title is not None:
+            locked.title = title
+        locked.sequence += 1
+        save_guarded(locked, room)
+        if not on_behalf:
+            emails.send_after_commit(locked, emails.MOVED)
+    return locked
+
+
+def cancel_booking(*, booking: Booking, actor, on_behalf: bool = False) -> Booking:
+    """Cancel a live booking; the slot is free the moment the transaction commits."""
+    with transaction.atomic():
+        _room, locked = lock_booking(booking, actor, on_behalf=on_behalf)
+        if not locked.is_live:
+            raise BookingError(_("This booking is already cancelled or declined."))
+        if not on_behalf and locked.end <= timezone.now() and not is_facility_manager(actor):
+            raise BookingError(_("This booking is over; it can no longer be cancelled."))
+        set_status(locked, BookingStatus.CANCELLED)
+        if not on_behalf:
+            emails.send_after_commit(locked, emails.CANCELLED)
+    return locked
+
+
+def set_status(booking: Booking, status: str) -> None:
+    booking.status = status
+    booking.sequence = F("sequence") + 1
+    booking.save(update_fields=["status", "sequence", "updated_at"])
+    booking.refresh_from_db(fields=["sequence", "updated_at"])
+
+
+def decide_booking(*, booking: Booking, actor, approve: bool) -> Booking:
+    """A facility manager approves or declines a pending booking."""
+    if not is_facility_manager(actor):
+        raise BookingError(_("Only facility managers approve bookings."), code="forbidden")
+    with transaction.atomic():
+        _room, locked = lock_booking(booking, actor, on_behalf=True)
+        if locked.status != BookingStatus.PENDING:
+            raise BookingError(_("Only a pending booking can be approved or declined."))
+        if approve:
+            set_status(locked, BookingStatus.CONFIRMED)
+            emails.send_after_commit(locked, emails.APPROVED)
+        else:
+            set_status(locked, BookingStatus.DECLINED)
+            emails.send_after_commit(locked, emails.DECLINED)
+    return locked
+
+
+def approve_booking(*, booking: Booking, actor) -> Booking:
+    return decide_booking(booking=booking, actor=actor, approve=True)
+
+
+def decline_booking(*, booking: Booking, actor) -> Booking:
+    return decide_booking(booking=booking, actor=actor, approve=False)
+
+
+# --- Series ---------------------------------------------------------------------------------
+
+
+def series_problems(
+    room: Room,
+    spans: list[tuple[datetime, datetime]],
+    *,
+    exclude_ids: tuple[int, ...] = (),
+    on_behalf: bool = False,
+) -> list[tuple[datetime, datetime, str]]:
+    """Every occurrence that may not be booked, with why. Call with the room locked."""
+    now = timezone.now()
+    problems = []
+    previous_end = None
+    for start, end in spans:
+        reason = None if on_behalf else rules.timing_problem(room, start, now)
+        reason = reason or rules.opening_problem(room, start, end)
+        if reason is None:
+            try:
+                rules.check_closures(room, start, end)
+                rules.check_no_clash(room, start, end, exclude_ids)
+            except BookingError as error:
+                reason = str(error.message)
+        buffer = timedelta(minutes=room.buffer_minutes)
+        if reason is None and previous_end is not None and start < previous_end + buffer:
+            reason = _("It overlaps the previous occurrence of this series.")
+        problems += [(start, end, reason)] if reason else []
+        previous_end = end
+    return problems
+
+
+def series_conflict(problems, total: int) -> BookingError:
+    listed = "; ".join(f"{rules.local_label(start)}: {reason}" for start, _end, reason in problems)
+    return BookingError(
+        _("%(count)d of %(total)d occurrences cannot be booked, so none were: %(list)s")
+        % {"count": len(problems), "total": total, "list": listed},
+        code="conflict",
+        conflicts=[(start, end) for start, end, _reason in problems],
+    )
+
+
+def occurrence_spans(rule: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """Each occurrence keeps the first one's wall-clock start and its real length."""
+    length = rules.real_duration(start, end)
+    spans = []
+    for local_start in recurrence.expand(rule, start):
+        try:
+            aware = make_aware_strict(local_start)
+        except LocalTimeError as error:
+            raise BookingError(error.message, field="rrule") from error
+        spans.append((aware, aware + length))
+    return spans
+
+
+def create_series(
+    *,
+    user,
+    room: Room,
+    start: datetime,
+    end: datetime,
+    title: str,
+    rrule: str,
+    attendees: int = 1,
+    public_title: bool = False,
+) -> list[Booking]:
+    """Book every occurrence of `rrule`, or none: a 409 lists each one that cannot be."""
+    with transaction.atomic():
+        rules.check_span(start, end)
+        spans = occurrence_spans(rrule, start, end)
+        rules.check_room_active(room)
+        rules.check_booker(user, room)
+        rules.check_attendees(room, attendees, on_behalf=False)
+        rules.check_duration(room, start, end)
+        room = lock_room(room)
+        problems = series_problems(room, spans)
+        if problems:
+            raise series_conflict(problems, len(spans))
+        series = Series.objects.create(room=room, user=user, rrule=rrule.strip())
+        status = initial_status(user, room, on_behalf=False)
+        bookings = []
+        for occurrence_start, occurrence_end in spans:
+            blocked_from, blocked_until = rules.blocked_span(room, occurrence_start, occurrence_end)
+            booking = Booking(
+                room=room,
+                user=user,
+                title=title,
+                public_title=public_title,
+                attendees=attendees,
+                start=occurrence_start,
+                end=occurrence_end,
+                blocked_from=blocked_from,
+                blocked_until=blocked_until,
+                status=status,
+                series=series,
+            )
+            save_guarded(booking, room)
+            bookings.append(booking)
+        emails.send_after_commit(bookings[0], emails.CREATED)
+    return bookings
+
+
+def following_occurrences(booking: Booking) -> list[Booking]:
+    return list(
+        Booking.objects.live()
+        .filter(series_id=booking.series_id, start__gte=booking.start)
+        .select_for_update()
+        .order_by("start")
+    )
+
+
+def move_following(
+    *, booking: Booking, actor, start: datetime, end: datetime, title: str | None = None
+) -> list[Booking]:
+    """Move this occurrence and every later one by the same wall-clock shift, all or none."""
+    if booking.series_id is None:
+        return [move_booking(booking=booking, actor=actor, start=start, end=end, title=title)]
+    with transaction.atomic():
+        rules.check_span(start, end)
+        room, locked = lock_booking(booking, actor, on_behalf=False)
+        occurrences = following_occurrences(locked)
+        shift = wall_clock(start) - wall_clock(locked.start)
+        length = rules.real_duration(start, end)
+        spans = []
+        for occurrence in occurrences:
+            try:
+                new_start = make_aware_strict(wall_clock(occurrence.start) + shift)
+            except LocalTimeError as error:
+                raise BookingError(error.message, field="start") from error
+            spans.append((new_start, new_start + length))
+        booker = locked.user or actor
+        check_booking_rules(
+            user=booker,
+            room=room,
+            start=start,
+            end=end,
+            attendees=locked.attendees,
+            on_behalf=locked.user_id != actor.pk,
+        )
+        ids = tuple(o.pk for o in occurrences)
+        problems = series_problems(room, spans, exclude_ids=ids)
+        if problems:
+            raise series_conflict(problems, len(spans))
+        for occurrence, (new_start, new_end) in zip(occurrences, spans, strict=True):
+            occurrence.start, occurrence.end = new_start, new_end
+            occurrence.blocked_from, occurrence.blocked_until = rules.blocked_span(
+                room, new_start, new_end
+            )
+            occurrence.title = occurrence.title if title is None else title
+            occurrence.sequence += 1
+            save_guarded(occurrence, room)
+        emails.send_after_commit(occurrences[0], emails.MOVED)
+    return occurrences
+
+
+def cancel_following(*, booking: Booking, actor) -> list[Booking]:
+    """Cancel this occurrence and every later live one of its series."""
+    if booking.series_id is None:
+        return [cancel_booking(booking=booking, actor=actor)]
+    with transaction.atomic():
+        _room, locked = lock_booking(booking, actor, on_behalf=False)
+        if not locked.is_live:
+            raise BookingError(_("This booking is already cancelled or declined."))
+        occurrences = following_occurrences(locked)
+        for occurrence in occurrences:
+            set_status(occurrence, BookingStatus.CANCELLED)
+        emails.send_after_commit(occurrences[0], emails.CANCELLED)
+    return occurrences
+
+
+def wall_clock(value: datetime) -> datetime:
+    return timezone.localtime(value, LOCAL_TZ).replace(tzinfo=None)
