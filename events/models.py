@@ -127,6 +127,24 @@ class Session(models.Model):
     )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
+    room = models.ForeignKey(
+        "booking.Room",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="event_sessions",
+        verbose_name=_("room"),
+    )
+    # The room held for this session, through booking's services: a room is never double
+    # booked between events and lab bookings, because both go through one engine.
+    booking = models.OneToOneField(
+        "booking.Booking",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="event_session",
+        verbose_name=_("room booking"),
+    )
     location_text = models.CharField(
         _("place"), max_length=200, blank=True, help_text=_("Where, when not in one of our rooms.")
     )
@@ -138,6 +156,11 @@ class Session(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(start__lt=F("end")), name="events_session_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=Q(room__isnull=True, booking__isnull=True)
+                | Q(room__isnull=False, booking__isnull=False),
+                name="events_session_room_has_booking",
             ),
         ]
         indexes = [models.Index(fields=["start"])]

@@ -24,7 +24,7 @@ from events.models import Attendance, Event, Registration, RegistrationStatus, S
 
 
 def sessions_queryset() -> QuerySet[Session]:
-    return Session.objects.order_by("start", "id")
+    return Session.objects.select_related("room__location").order_by("start", "id")
 
 
 def events_queryset() -> QuerySet[Event]:

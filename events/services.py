@@ -8,6 +8,7 @@ person and event, unique queue numbers per event.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,9 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import is_event_organiser
 from accounts.selectors import email_is_verified
+from booking import services as booking_services
+from booking.errors import BookingError
+from booking.models import Booking
 from events import emails
 from events.errors import RegistrationError
 from events.models import (
@@ -281,6 +285,9 @@ def update_event(
         promoted = _promote(locked)
         _save_counters(locked)
         _mail_after_commit("promoted", promoted)
+        if "title" in changes:
+            with _room_errors():
+                _rename_room_bookings(actor=actor, event=event)
         if sessions is not None:
             _replace_sessions(actor=actor, event=event, specs=sessions)
     event.seats_taken = locked.seats_taken
@@ -296,33 +303,109 @@ def _check_session_times(spec: SessionSpec) -> None:
         raise RegistrationError(_("A session must end after it starts."), field="sessions")
 
 
+@contextmanager
+def _room_errors():
+    """Booking's refusal (a clash, a closure, opening hours) as this app's error."""
+    try:
+        yield
+    except BookingError as error:
+        raise RegistrationError(
+            error.message,
+            code=error.code if error.code != "not_found" else "invalid",
+            field="sessions",
+            conflicts=error.conflicts,
+        ) from error
+
+
+def _hold_room(*, actor, event: Event, spec: SessionSpec) -> Booking:
+    return booking_services.create_booking(
+        user=actor,
+        room=spec.room,
+        start=spec.start,
+        end=spec.end,
+        title=event.title,
+        attendees=max(event.capacity, 1),
+        public_title=True,
+        on_behalf=True,
+    )
+
+
 def add_session(*, actor, event: Event, spec: SessionSpec) -> Session:
+    """Add a session; in a room, the room is booked in the same transaction (409 on a clash)."""
     _require_organiser(actor)
     _check_session_times(spec)
-    with transaction.atomic():
+    with transaction.atomic(), _room_errors():
+        booking = _hold_room(actor=actor, event=event, spec=spec) if spec.room else None
         return Session.objects.create(
-            event=event, start=spec.start, end=spec.end, location_text=spec.location_text
+            event=event,
+            start=spec.start,
+            end=spec.end,
+            room=spec.room,
+            booking=booking,
+            location_text=spec.location_text,
         )
 
 
 def move_session(*, actor, session: Session, spec: SessionSpec) -> Session:
+    """Move a session in time or place; its room booking moves, or is swapped, with it."""
     _require_organiser(actor)
     _check_session_times(spec)
-    with transaction.atomic():
+    with transaction.atomic(), _room_errors():
+        same_room = spec.room is not None and session.room_id == spec.room.pk
+        if same_room and session.booking_id:
+            session.booking = booking_services.move_booking(
+                booking=session.booking,
+                actor=actor,
+                start=spec.start,
+                end=spec.end,
+                title=session.event.title,
+                on_behalf=True,
+            )
+        else:
+            _release_room(actor=actor, session=session)
+            session.booking = (
+                _hold_room(actor=actor, event=session.event, spec=spec) if spec.room else None
+            )
+        session.room = spec.room
         session.start, session.end = spec.start, spec.end
         session.location_text = spec.location_text
         session.save()
     return session
 
 
+def _release_room(*, actor, session: Session) -> None:
+    if session.booking_id and session.booking.is_live:
+        booking_services.cancel_booking(booking=session.booking, actor=actor, on_behalf=True)
+
+
 def cancel_session(*, actor, session: Session) -> None:
+    """Drop a session and free its room at once."""
     _require_organiser(actor)
-    with transaction.atomic():
+    with transaction.atomic(), _room_errors():
+        _release_room(actor=actor, session=session)
         session.delete()
 
 
+def _rename_room_bookings(*, actor, event: Event) -> None:
+    for session in event.sessions.select_related("booking").filter(booking__isnull=False):
+        if session.booking.is_live and session.booking.title != event.title:
+            booking_services.move_booking(
+                booking=session.booking,
+                actor=actor,
+                start=session.start,
+                end=session.end,
+                title=event.title,
+                on_behalf=True,
+            )
+
+
 def _replace_sessions(*, actor, event: Event, specs: list[SessionSpec]) -> None:
-    existing = {session.pk: session for session in event.sessions.select_for_update()}
+    existing = {
+        session.pk: session
+        for session in event.sessions.select_related("booking", "room").select_for_update(
+            of=("self",)
+        )
+    }
     wanted = {spec.id for spec in specs if spec.id is not None}
     missing = wanted - set(existing)
     if missing:

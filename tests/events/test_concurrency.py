@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 
 from events import services
@@ -128,3 +129,55 @@ def test_same_person_registering_twice_at_once_gets_one_seat(live_server):
     event.refresh_from_db()
     assert event.seats_taken == 1
     assert Registration.objects.filter(event=event).count() == 1
+
+
+def test_session_and_lab_booking_at_once_never_overlap(live_server):
+    from datetime import timedelta
+
+    from booking.models import Booking
+    from events.models import Session
+    from tests.booking.factories import RoomFactory
+    from tests.events.conftest import future
+    from tests.factories import ProgrammeFactory
+
+    ProgrammeFactory(slug="dmw")
+    RoomFactory(slug="xr-lab")
+    start = future()
+    # transactional_db flushes the groups the migrations made; bring the role back.
+    Group.objects.get_or_create(name="event_organisers")
+    organiser = Token.objects.create(user=UserFactory(groups=["event_organisers"])).key
+    student = Token.objects.create(user=UserFactory(affiliation="hu")).key
+    span = {"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}
+    requests_to_send = [
+        (
+            f"{live_server.url}/api/v1/events/",
+            organiser,
+            {
+                "slug": "xr",
+                "title": "XR",
+                "kind": "dmw_session",
+                "theme": "media_ict",
+                "programme": "dmw",
+                "capacity": 10,
+                "sessions": [{**span, "room": "xr-lab"}],
+            },
+        ),
+        (
+            f"{live_server.url}/api/v1/bookings/",
+            student,
+            {**span, "room": "xr-lab", "title": "Shoot", "attendees": 1},
+        ),
+    ]
+    barrier = threading.Barrier(2)
+
+    def post(item):
+        url, token, body = item
+        barrier.wait()
+        return requests.post(url, json=body, headers={"Authorization": f"Token {token}"})
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        codes = sorted(r.status_code for r in pool.map(post, requests_to_send))
+
+    assert codes == [201, 409]
+    assert Booking.objects.live().count() == 1
+    assert Session.objects.count() == Booking.objects.filter(event_session__isnull=False).count()
