@@ -11,6 +11,7 @@ from config import views
 api_patterns = [
     path("", include("accounts.api_urls")),
     path("", include("booking.api_urls")),
+    path("", include("events.api_urls")),
 ]
 
 urlpatterns = [
@@ -37,6 +38,7 @@ urlpatterns += i18n_patterns(
     path("manage/", views.manage_overview, name="manage"),
     path("", include("accounts.urls")),
     path("", include("booking.urls")),
+    path("", include("events.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.models import Affiliation, User
 
@@ -25,3 +28,44 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _after_postgeneration(cls, instance, create, results=None):
         if create:
             instance.save()
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Programme"
+
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+    name = factory.Sequence(lambda n: f"Programme {n}")
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """An event open for registration by everyone, with a waitlist, and no sessions."""
+
+    class Meta:
+        model = "events.Event"
+
+    slug = factory.Sequence(lambda n: f"event-{n}")
+    title = factory.Sequence(lambda n: f"Event {n}")
+    programme = factory.SubFactory(ProgrammeFactory)
+    kind = "campus_event"
+    theme = "media_campus"
+    capacity = 20
+    waitlist = True
+    audience = factory.LazyFunction(lambda: [a.value for a in Affiliation])
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    """A session outside our rooms, a week from now."""
+
+    class Meta:
+        model = "events.Session"
+
+    event = factory.SubFactory(EventFactory)
+    start = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+    )
+    end = factory.LazyAttribute(lambda session: session.start + timedelta(hours=2))
+    location_text = "Hilversum Media Park, Studio 21"

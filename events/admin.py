@@ -1,0 +1,106 @@
+"""The Django admin for events. Changes that move seats go through the services: registrations
+are read-only here apart from cancelling, so the event's counters always stay true."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from events import services
+from events.errors import RegistrationError
+from events.models import Attendance, Event, Programme, Registration, RegistrationStatus, Session
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "starts_on", "ends_on"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "slug"]
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    extra = 0
+    fields = ["start", "end", "location_text"]
+    readonly_fields = ["start", "end", "location_text"]
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        # Sessions in rooms book the room; they are added on the organiser's pages.
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "programme",
+        "kind",
+        "theme",
+        "capacity",
+        "seats_taken",
+        "waitlist_length",
+    ]
+    list_filter = ["programme", "kind", "theme"]
+    search_fields = ["title", "slug"]
+    readonly_fields = ["seats_taken", "waitlist_length"]
+    list_select_related = ["programme"]
+    inlines = [SessionInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "capacity" in form.changed_data:
+            # A raised capacity promotes from the waitlist, as on the organiser's pages.
+            services.update_event(actor=request.user, event=obj)
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ["event", "start", "end", "location_text"]
+    list_select_related = ["event"]
+    list_filter = ["event__programme"]
+    readonly_fields = ["event", "start", "end"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.action(description=_("Cancel the selected registrations (promotes the waitlist)"))
+def cancel_registrations(modeladmin, request, queryset):
+    cancelled = 0
+    for registration in queryset.select_related("event").exclude(
+        status=RegistrationStatus.CANCELLED
+    ):
+        try:
+            services.cancel_registration(registration=registration, actor=request.user)
+        except RegistrationError as error:
+            modeladmin.message_user(request, str(error.message), messages.ERROR)
+        else:
+            cancelled += 1
+    modeladmin.message_user(request, _("%(n)s cancelled.") % {"n": cancelled})
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = ["event", "user", "status", "queue_number", "created_at"]
+    list_filter = ["status", "event__programme"]
+    list_select_related = ["event", "user"]
+    search_fields = ["user__email", "user__name", "event__title"]
+    readonly_fields = [
+        "event",
+        "user",
+        "status",
+        "queue_number",
+        "created_at",
+        "cancelled_at",
+    ]
+    actions = [cancel_registrations]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ["registration", "session", "checked_in_at", "checked_in_by"]
+    list_select_related = ["registration__event", "registration__user", "session__event"]
+    readonly_fields = ["registration", "session", "checked_in_at", "checked_in_by"]

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from events import api
+
+urlpatterns = [
+    path("programmes/", api.ProgrammeList.as_view(), name="api-programmes"),
+    path("events/", api.EventList.as_view(), name="api-events"),
+    path("events/<slug:slug>/", api.EventDetail.as_view(), name="api-event"),
+    path("events/<slug:slug>/register/", api.Register.as_view(), name="api-event-register"),
+    path(
+        "events/<slug:slug>/registrations/",
+        api.EventRegistrations.as_view(),
+        name="api-event-registrations",
+    ),
+    path("registrations/", api.MyRegistrations.as_view(), name="api-registrations"),
+    path(
+        "registrations/<int:pk>/cancel/",
+        api.CancelRegistration.as_view(),
+        name="api-registration-cancel",
+    ),
+    path(
+        "registrations/<int:pk>/attendance/",
+        api.Attendance.as_view(),
+        name="api-registration-attendance",
+    ),
+]

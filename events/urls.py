@@ -1,0 +1,50 @@
+from django.urls import path
+
+from events import manage_views, views
+
+app_name = "events"
+
+urlpatterns = [
+    path("events/", views.event_list, name="list"),
+    path("events/<slug:slug>/", views.event_detail, name="detail"),
+    path("events/<slug:slug>/register/", views.register, name="register"),
+    path("events/registrations/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("manage/events/", manage_views.event_list, name="manage-list"),
+    path("manage/events/new/", manage_views.event_create, name="manage-create"),
+    path("manage/events/<slug:slug>/", manage_views.event_edit, name="manage-event"),
+    path(
+        "manage/events/<slug:slug>/sessions/new/",
+        manage_views.session_add,
+        name="manage-session-add",
+    ),
+    path(
+        "manage/events/<slug:slug>/sessions/<int:pk>/",
+        manage_views.session_edit,
+        name="manage-session",
+    ),
+    path(
+        "manage/events/<slug:slug>/sessions/<int:pk>/cancel/",
+        manage_views.session_cancel,
+        name="manage-session-cancel",
+    ),
+    path(
+        "manage/events/<slug:slug>/sessions/<int:pk>/check-in/",
+        manage_views.check_in,
+        name="manage-check-in",
+    ),
+    path(
+        "manage/events/<slug:slug>/registrations/",
+        manage_views.registrations,
+        name="manage-registrations",
+    ),
+    path(
+        "manage/events/<slug:slug>/registrations/<int:pk>/cancel/",
+        manage_views.registration_cancel,
+        name="manage-registration-cancel",
+    ),
+    path(
+        "manage/events/<slug:slug>/attendance.csv",
+        manage_views.attendance_csv,
+        name="manage-attendance-csv",
+    ),
+]

@@ -1,0 +1,183 @@
+"""Rushes of real parallel HTTP requests against a live server on PostgreSQL.
+
+Each request runs in its own server thread with its own database connection, as under
+gunicorn. The control tests take the event lock away and show the race it closes.
+"""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+
+from events import services
+from events.models import Event, Registration
+from tests.factories import EventFactory, SessionFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def tokens_for(count: int) -> list[str]:
+    return [Token.objects.create(user=UserFactory()).key for _ in range(count)]
+
+
+def fire(url: str, tokens: list[str]) -> list[requests.Response]:
+    """POST to `url` once per token, all threads released at the same moment."""
+    barrier = threading.Barrier(len(tokens))
+
+    def post(token):
+        session = requests.Session()
+        barrier.wait()
+        return session.post(url, headers={"Authorization": f"Token {token}"}, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=len(tokens)) as pool:
+        return list(pool.map(post, tokens))
+
+
+def test_rush_of_60_for_20_seats_confirms_exactly_20(live_server):
+    event = EventFactory(slug="opening", capacity=20)
+    SessionFactory(event=event)
+    tokens = tokens_for(60)
+
+    responses = fire(f"{live_server.url}/api/v1/events/opening/register/", tokens)
+
+    assert [r.status_code for r in responses] == [201] * 60
+    bodies = [r.json() for r in responses]
+    assert sum(b["status"] == "confirmed" for b in bodies) == 20
+    positions = sorted(b["waitlist_position"] for b in bodies if b["status"] == "waitlisted")
+    assert positions == list(range(1, 41))
+    event.refresh_from_db()
+    assert (event.seats_taken, event.waitlist_length, event.waitlist_next) == (20, 40, 41)
+    assert Registration.objects.filter(status="confirmed").count() == 20
+    queue = sorted(
+        Registration.objects.filter(status="waitlisted").values_list("queue_number", flat=True)
+    )
+    assert queue == list(range(1, 41))
+
+
+def _unlocked_event(event_id):
+    # The race the lock closes: read the counters without FOR UPDATE, then dawdle.
+    event = Event.objects.only(*services._COUNTER_FIELDS).get(pk=event_id)
+    time.sleep(0.2)
+    return event
+
+
+def test_control_rush_without_lock_oversells(live_server, monkeypatch):
+    monkeypatch.setattr(services, "_locked_event", _unlocked_event)
+    event = EventFactory(slug="opening", capacity=20)
+    SessionFactory(event=event)
+    tokens = tokens_for(60)
+
+    fire(f"{live_server.url}/api/v1/events/opening/register/", tokens)
+
+    assert Registration.objects.filter(event=event, status="confirmed").count() > 20
+
+
+def _rush_of_two_cancellations(live_server):
+    event = EventFactory(slug="course", capacity=2)
+    SessionFactory(event=event)
+    leavers = [UserFactory() for _ in range(2)]
+    confirmed = [services.register_for_event(user=u, event=event) for u in leavers]
+    waiting = [services.register_for_event(user=UserFactory(), event=event) for _ in range(3)]
+    tokens = [Token.objects.create(user=u).key for u in leavers]
+    urls = [f"{live_server.url}/api/v1/registrations/{r.pk}/cancel/" for r in confirmed]
+    barrier = threading.Barrier(2)
+
+    def post(pair):
+        url, token = pair
+        barrier.wait()
+        return requests.post(url, headers={"Authorization": f"Token {token}"}, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(post, zip(urls, tokens, strict=True)))
+    return event, waiting, responses
+
+
+def test_two_cancellations_at_once_promote_two_in_order(live_server):
+    event, waiting, responses = _rush_of_two_cancellations(live_server)
+
+    assert [r.status_code for r in responses] == [200, 200]
+    statuses = [Registration.objects.get(pk=r.pk).status for r in waiting]
+    assert statuses == ["confirmed", "confirmed", "waitlisted"]
+    event.refresh_from_db()
+    assert (event.seats_taken, event.waitlist_length) == (2, 1)
+
+
+def test_control_two_cancellations_without_lock_lose_a_seat(live_server, monkeypatch):
+    monkeypatch.setattr(services, "_locked_event", _unlocked_event)
+
+    event, _waiting, _responses = _rush_of_two_cancellations(live_server)
+
+    # Both read the same counters before either wrote: the row no longer tells the truth.
+    event.refresh_from_db()
+    rows = Registration.objects.filter(event=event)
+    actual = (rows.filter(status="confirmed").count(), rows.filter(status="waitlisted").count())
+    assert (event.seats_taken, event.waitlist_length) != actual
+    assert event.waitlist_length == 2
+
+
+def test_same_person_registering_twice_at_once_gets_one_seat(live_server):
+    event = EventFactory(slug="opening", capacity=20)
+    token = tokens_for(1)[0]
+
+    responses = fire(f"{live_server.url}/api/v1/events/opening/register/", [token] * 8)
+
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 7
+    event.refresh_from_db()
+    assert event.seats_taken == 1
+    assert Registration.objects.filter(event=event).count() == 1
+
+
+def test_session_and_lab_booking_at_once_never_overlap(live_server):
+    from datetime import timedelta
+
+    from booking.models import Booking
+    from events.models import Session
+    from tests.booking.factories import RoomFactory
+    from tests.events.conftest import future
+    from tests.factories import ProgrammeFactory
+
+    ProgrammeFactory(slug="dmw")
+    RoomFactory(slug="xr-lab")
+    start = future()
+    # transactional_db flushes the groups the migrations made; bring the role back.
+    Group.objects.get_or_create(name="event_organisers")
+    organiser = Token.objects.create(user=UserFactory(groups=["event_organisers"])).key
+    student = Token.objects.create(user=UserFactory(affiliation="hu")).key
+    span = {"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}
+    requests_to_send = [
+        (
+            f"{live_server.url}/api/v1/events/",
+            organiser,
+            {
+                "slug": "xr",
+                "title": "XR",
+                "kind": "dmw_session",
+                "theme": "media_ict",
+                "programme": "dmw",
+                "capacity": 10,
+                "sessions": [{**span, "room": "xr-lab"}],
+            },
+        ),
+        (
+            f"{live_server.url}/api/v1/bookings/",
+            student,
+            {**span, "room": "xr-lab", "title": "Shoot", "attendees": 1},
+        ),
+    ]
+    barrier = threading.Barrier(2)
+
+    def post(item):
+        url, token, body = item
+        barrier.wait()
+        return requests.post(url, json=body, headers={"Authorization": f"Token {token}"})
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        codes = sorted(r.status_code for r in pool.map(post, requests_to_send))
+
+    assert codes == [201, 409]
+    assert Booking.objects.live().count() == 1
+    assert Session.objects.count() == Booking.objects.filter(event_session__isnull=False).count()
