@@ -249,6 +249,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set, whichever field uses it.
+    "ENUM_NAME_OVERRIDES": {
+        "AffiliationEnum": "accounts.models.Affiliation",
+        "BookingStatusEnum": "booking.models.BookingStatus",
+        "RegistrationStatusEnum": "events.models.RegistrationStatus",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def test_export_contains_everything_accounts_holds(client, sso_student):
     assert response["Content-Type"] == "application/json"
     assert response["Content-Disposition"].startswith('attachment; filename="mediacampus-my-data-')
     assert "no-store" in response["Cache-Control"]
-    assert list(data) == ["accounts"]
+    assert list(data) == ["accounts", "booking", "events"]
     sso_student.refresh_from_db()
     assert data["accounts"] == {
         "profile": {

@@ -53,6 +53,8 @@ def test_api_docs_page_has_no_inline_script(client):
 def test_templates_have_no_inline_script_handlers_or_styles():
     offenders = []
     for template in (ROOT / "templates").rglob("*.html"):
+        if "email" in template.parts:
+            continue  # mail clients, not browsers under our CSP, read these
         text = template.read_text()
         if re.search(r"<script(?![^>]*\bsrc=)|\son[a-z]+=|\sstyle=", text):
             offenders.append(template.name)
