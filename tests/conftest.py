@@ -3,6 +3,7 @@ import os
 import pytest
 import redis
 from django.conf import settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
@@ -58,6 +59,26 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _tests_read_english(monkeypatch):
+    """Assertions are written against the English source strings, as the code is.
+
+    Dutch is the default for people, so without this every message a test checks would be
+    Dutch: code outside a request runs in English here, and API clients ask for English
+    (the API follows Accept-Language, config/locale.py). Pages keep the language of their
+    URL (`/en/...`); tests/core/test_translations.py checks the Dutch, pages and API.
+    """
+    init = APIClient.__init__
+
+    def english_api_client(self, *args, **defaults):
+        defaults.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+        init(self, *args, **defaults)
+
+    monkeypatch.setattr(APIClient, "__init__", english_api_client)
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
