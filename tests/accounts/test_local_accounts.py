@@ -181,7 +181,7 @@ def test_sso_signup_form_has_no_affiliation_field():
         ("/en/accounts/login/", "en", "Sign in"),
         ("/en/accounts/signup/", "en", "Sign Up"),
         ("/en/accounts/password/reset/", "en", "Password Reset"),
-        ("/accounts/signup/", "nl", "Registreren"),
+        ("/accounts/signup/", "nl", "Account aanmaken"),
     ],
 )
 def test_account_pages_render_in_site_layout_with_labels(client, path, lang, text):

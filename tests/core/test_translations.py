@@ -415,3 +415,16 @@ def test_api_error_in_dutch_unless_english_asked(user_api, campus, accept_langua
 
     assert response.status_code == 400
     assert response.json() == {"end": [message]}
+
+
+def test_signup_password_error_is_dutch(client, db):
+    """Django 5.2's Dutch lacks this message; our catalogue supplies it (third_party_messages)."""
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "nieuw@example.org", "name": "Nieuw", "password1": "kort", "password2": "kort"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Dit wachtwoord is te kort. Het moet minstens 10 tekens bevatten." in html
+    assert "Account aanmaken" in html
