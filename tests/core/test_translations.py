@@ -288,11 +288,12 @@ def english_sources():
     Not a source string that is also Dutch for something else ("Start" is Dutch for "Home"),
     nor "English": the language switch names each language in itself, on purpose.
     """
-    entries = catalogue().translated_entries()
-    dutch = {entry.msgstr for entry in entries} | {
-        form for entry in entries for form in entry.msgstr_plural.values()
+    po = catalogue()
+    translated = po.translated_entries()
+    dutch = {entry.msgstr for entry in translated} | {
+        form for entry in translated for form in entry.msgstr_plural.values()
     }
-    english = {entry.msgid for entry in entries if not entry.msgid_plural} | THIRD_PARTY_ENGLISH
+    english = {entry.msgid for entry in po if not entry.msgid_plural} | THIRD_PARTY_ENGLISH
     return english - dutch - {"English"}
 
 
