@@ -12,7 +12,9 @@ Choices that calendar apps depend on:
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from icalendar import Calendar, Event, Timezone, vCalAddress, vDuration, vText
 
 from booking.timezones import LOCAL_TZ
@@ -134,3 +136,8 @@ def build_calendar(
     for item in items:
         calendar.add_component(_event(item))
     return calendar.to_ical()
+
+
+def uid_host() -> str:
+    """The host in every UID: stable for the installation, whatever host a request used."""
+    return urlsplit(settings.SITE_URL).hostname or "mediacampus.local"

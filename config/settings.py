@@ -238,7 +238,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_THROTTLE_RATES": {"auth_token": "10/minute"},
+    # Per address; allauth's failed-login limits guard each account on top of this.
+    "DEFAULT_THROTTLE_RATES": {"auth_token": "60/minute"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Media Campus booking API",
