@@ -80,13 +80,22 @@ def _address(person: Person, role: str | None = None) -> vCalAddress:
     return address
 
 
+def _local(moment: datetime) -> datetime:
+    """Amsterdam wall time with TZID, except for the second pass through the autumn hour:
+    RFC 5545 reads an ambiguous local time as its first occurrence, so that one is UTC."""
+    local = moment.astimezone(LOCAL_TZ)
+    if local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset():
+        return moment.astimezone(UTC)
+    return local
+
+
 def _event(item: CalendarItem) -> Event:
     event = Event()
     event.add("uid", item.uid)
     event.add("dtstamp", item.last_modified.astimezone(UTC))
     event.add("last-modified", item.last_modified.astimezone(UTC))
-    event.add("dtstart", item.start.astimezone(LOCAL_TZ))
-    event.add("dtend", item.end.astimezone(LOCAL_TZ))
+    event.add("dtstart", _local(item.start))
+    event.add("dtend", _local(item.end))
     event.add("summary", item.summary)
     event.add("sequence", item.sequence)
     event.add("status", item.status)

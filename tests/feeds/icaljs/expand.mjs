@@ -14,20 +14,31 @@ for (const vtimezone of calendar.getAllSubcomponents("vtimezone")) {
 const out = [];
 for (const vevent of calendar.getAllSubcomponents("vevent")) {
   const event = new ICAL.Event(vevent);
+  const base = {
+    uid: event.uid,
+    status: vevent.getFirstPropertyValue("status"),
+    sequence: vevent.getFirstPropertyValue("sequence"),
+    summary: event.summary,
+  };
+  if (!event.isRecurring()) {
+    // A single event: DTSTART and DTEND, each converted with the feed's VTIMEZONE.
+    out.push({
+      ...base,
+      start: event.startDate.toJSDate().toISOString(),
+      end: event.endDate.toJSDate().toISOString(),
+    });
+    continue;
+  }
   const iterator = event.iterator();
   let next;
   let guard = 0;
   while ((next = iterator.next()) && guard++ < 1000) {
     const details = event.getOccurrenceDetails(next);
     out.push({
-      uid: event.uid,
+      ...base,
       start: details.startDate.toJSDate().toISOString(),
       end: details.endDate.toJSDate().toISOString(),
-      status: vevent.getFirstPropertyValue("status"),
-      sequence: vevent.getFirstPropertyValue("sequence"),
-      summary: event.summary,
     });
-    if (!event.isRecurring()) break;
   }
 }
 process.stdout.write(JSON.stringify(out));
