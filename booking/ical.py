@@ -12,6 +12,8 @@ Choices that calendar apps depend on:
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.mime.text import MIMEText
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -150,3 +152,20 @@ def build_calendar(
 def uid_host() -> str:
     """The host in every UID: stable for the installation, whatever host a request used."""
     return urlsplit(settings.SITE_URL).hostname or "mediacampus.local"
+
+
+def organizer() -> Person:
+    """The system sends every invitation, so it is the ORGANIZER (replies go nowhere)."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return Person(address, name)
+
+
+def invitation_part(items: list[CalendarItem], *, method: str, name: str) -> MIMEText:
+    """An iTIP invitation (RFC 5546) as a mail part: Outlook and Gmail show
+    `text/calendar; method=REQUEST` as an invitation with the event, CANCEL as its removal."""
+    body = build_calendar(items, name=name, uid=items[0].uid, method=method)
+    part = MIMEText(body.decode(), "calendar", "utf-8")
+    part.set_param("method", method)
+    filename = "cancel.ics" if method == "CANCEL" else "invite.ics"
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part

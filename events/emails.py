@@ -8,12 +8,16 @@ text with an HTML alternative.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from booking.ical import Person, invitation_part, organizer
+from events.feeds import session_item
 from events.models import Registration, RegistrationStatus
 
 SUBJECTS = {
@@ -60,7 +64,7 @@ def send_registration_mail(registration_id: int, kind: str | None = None) -> Non
         context = {
             "user": user,
             "event": event,
-            "sessions": list(event.sessions.all()),
+            "sessions": list(event.sessions.select_related("room__location")),
             "position": waitlist_position(registration),
             "event_url": f"{settings.SITE_URL}{_event_path(event, user.language)}",
             "kind": kind,
@@ -73,7 +77,35 @@ def send_registration_mail(registration_id: int, kind: str | None = None) -> Non
         message.attach_alternative(
             render_to_string("events/email/registration.html", context), "text/html"
         )
+        for part in invitations(registration, context["sessions"], kind):
+            message.attach(part)
     message.send()
+
+
+def invitations(registration: Registration, sessions: list, kind: str) -> list:
+    """One iTIP invitation per session (iTIP allows one UID per message): REQUEST once the
+    seat is confirmed, CANCEL when the registration ends; none while on the waitlist.
+
+    SEQUENCE follows the personal feed: the session's own, plus one once confirmed, plus
+    one more for the cancellation, so each message outranks the one before."""
+    if kind == "waitlisted":
+        return []
+    method = "CANCEL" if kind == "cancelled" else "REQUEST"
+    user = registration.user
+    parts = []
+    for session in sessions:
+        session.event = registration.event
+        item = replace(
+            session_item(
+                session,
+                status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
+                sequence_offset=2 if method == "CANCEL" else 1,
+            ),
+            organizer=organizer(),
+            attendees=(Person(user.email, user.name),),
+        )
+        parts.append(invitation_part([item], method=method, name=registration.event.title))
+    return parts
 
 
 def _event_path(event, language: str) -> str:
