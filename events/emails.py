@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -113,3 +114,53 @@ def _event_path(event, language: str) -> str:
 
     with translation.override(language):
         return reverse("events:detail", kwargs={"slug": event.slug})
+
+
+SESSION_SUBJECTS = {
+    "moved": lambda event: _("Session changed: %(title)s") % {"title": event.title},
+    "removed": lambda event: _("Session cancelled: %(title)s") % {"title": event.title},
+}
+
+
+def session_change_after_commit(session, kind: str) -> None:
+    """Tell everyone confirmed for the event that a session moved ("moved", a new REQUEST)
+    or was dropped ("removed", a CANCEL), once the change has committed.
+
+    The calendar entry is taken now: a removed session is gone by the time mail goes out."""
+    event = session.event
+    session.event = event
+    cancel = kind == "removed"
+    item = session_item(
+        session,
+        status="CANCELLED" if cancel else "CONFIRMED",
+        sequence_offset=2 if cancel else 1,
+    )
+    users = [
+        registration.user
+        for registration in Registration.objects.filter(
+            event=event, status=RegistrationStatus.CONFIRMED, user__isnull=False
+        ).select_related("user")
+    ]
+
+    def deliver():
+        for user in users:
+            _send_session_change(user, event, item, kind)
+
+    transaction.on_commit(deliver)
+
+
+def _send_session_change(user, event, item, kind: str) -> None:
+    with translation.override(user.language):
+        context = {"user": user, "event": event, "item": item, "kind": kind}
+        message = EmailMultiAlternatives(
+            subject=SESSION_SUBJECTS[kind](event),
+            body=render_to_string("events/email/session_change.txt", context),
+            to=[user.email],
+        )
+        message.attach_alternative(
+            render_to_string("events/email/session_change.html", context), "text/html"
+        )
+        invite = replace(item, organizer=organizer(), attendees=(Person(user.email, user.name),))
+        method = "CANCEL" if kind == "removed" else "REQUEST"
+        message.attach(invitation_part([invite], method=method, name=event.title))
+    message.send()

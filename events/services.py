@@ -385,6 +385,7 @@ def move_session(*, actor, session: Session, spec: SessionSpec) -> Session:
         session.sequence = F("sequence") + 1
         session.save()
         session.refresh_from_db(fields=["sequence"])
+        emails.session_change_after_commit(session, "moved")
     return session
 
 
@@ -398,6 +399,7 @@ def cancel_session(*, actor, session: Session) -> None:
     _require_organiser(actor)
     with transaction.atomic(), _room_errors():
         _release_room(actor=actor, session=session)
+        emails.session_change_after_commit(session, "removed")
         session.delete()
 
 

@@ -142,3 +142,48 @@ def test_waitlisted_mail_has_no_invitation(mailoutbox, django_capture_on_commit_
 
     assert len(calendar_parts(mailoutbox[0])) == 1
     assert calendar_parts(mailoutbox[1]) == []
+
+
+def test_moved_and_removed_sessions_mail_confirmed_registrants(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    event = EventFactory(slug="dmw-talk", title="Podcast panel", capacity=1)
+    moving, dropping = SessionFactory(event=event), SessionFactory(event=event)
+    confirmed, waiting = UserFactory(), UserFactory()
+    for user in (confirmed, waiting):
+        api = APIClient()
+        api.force_authenticate(user)
+        api.post("/api/v1/events/dmw-talk/register/")
+    organiser = APIClient()
+    organiser.force_authenticate(UserFactory(groups=["event_organisers"]))
+    later = moving.start + timedelta(days=1)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = organiser.patch(
+            "/api/v1/events/dmw-talk/",
+            {
+                "sessions": [
+                    {
+                        "id": moving.pk,
+                        "start": later.isoformat(),
+                        "end": (later + timedelta(hours=1)).isoformat(),
+                        "location_text": moving.location_text,
+                    }
+                ]
+            },
+            format="json",
+        )
+
+    assert response.status_code == 200
+    assert sorted(m.to[0] for m in mailoutbox) == [confirmed.email, confirmed.email]
+    by_method = {calendar_parts(m)[0][0]["method"]: calendar_parts(m)[0][1] for m in mailoutbox}
+    moved_event = only_event(by_method["REQUEST"])
+    removed_event = only_event(by_method["CANCEL"])
+    assert str(moved_event["UID"]) == f"session-{moving.pk}@127.0.0.1"
+    assert moved_event.decoded("dtstart") == later
+    assert int(moved_event["SEQUENCE"]) == 2  # moved once, plus one for a confirmed seat
+    assert str(removed_event["UID"]) == f"session-{dropping.pk}@127.0.0.1"
+    assert int(removed_event["SEQUENCE"]) == 2
