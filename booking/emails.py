@@ -22,6 +22,7 @@ MOVED = "moved"
 APPROVED = "approved"
 DECLINED = "declined"
 CANCELLED = "cancelled"
+REMINDER = "reminder"
 
 
 def subject_for(booking: Booking, event: str) -> str:
@@ -33,6 +34,7 @@ def subject_for(booking: Booking, event: str) -> str:
         APPROVED: _("Booking approved: %(room)s"),
         DECLINED: _("Booking declined: %(room)s"),
         CANCELLED: _("Booking cancelled: %(room)s"),
+        REMINDER: _("Reminder: your booking of %(room)s"),
     }
     return subjects[event] % {"room": booking.room.name}
 
@@ -54,7 +56,8 @@ def build_message(booking: Booking, event: str) -> EmailMultiAlternatives:
         message.attach_alternative(
             render_to_string("booking/email/booking.html", context), "text/html"
         )
-        message.attach(invitation(booking, event))
+        if event != REMINDER:  # a reminder changes nothing a calendar needs to know
+            message.attach(invitation(booking, event))
     return message
 
 

@@ -160,7 +160,11 @@ CELERY_TIMEZONE = "Europe/Amsterdam"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task not acknowledged within this time (worker killed mid-task) is delivered again.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+# Exactly one `celery -A config beat` runs these; the claims make them safe to overlap.
+CELERY_BEAT_SCHEDULE = {
+    "booking-reminders": {"task": "booking.send_reminders", "schedule": 300.0},
+    "session-reminders": {"task": "events.send_reminders", "schedule": 300.0},
+}
 
 # --- Authentication -------------------------------------------------------------------------
 

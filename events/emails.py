@@ -119,12 +119,13 @@ def _event_path(event, language: str) -> str:
 SESSION_SUBJECTS = {
     "moved": lambda event: _("Session changed: %(title)s") % {"title": event.title},
     "removed": lambda event: _("Session cancelled: %(title)s") % {"title": event.title},
+    "reminder": lambda event: _("Reminder: %(title)s starts within a day") % {"title": event.title},
 }
 
 
 def session_change_after_commit(session, kind: str) -> None:
-    """Tell everyone confirmed for the event that a session moved ("moved", a new REQUEST)
-    or was dropped ("removed", a CANCEL), once the change has committed.
+    """Tell everyone confirmed for the event that a session moved ("moved", a new REQUEST),
+    was dropped ("removed", a CANCEL) or starts within a day ("reminder"), after commit.
 
     The calendar entry is taken now: a removed session is gone by the time mail goes out."""
     event = session.event
@@ -160,7 +161,10 @@ def _send_session_change(user, event, item, kind: str) -> None:
         message.attach_alternative(
             render_to_string("events/email/session_change.html", context), "text/html"
         )
-        invite = replace(item, organizer=organizer(), attendees=(Person(user.email, user.name),))
-        method = "CANCEL" if kind == "removed" else "REQUEST"
-        message.attach(invitation_part([invite], method=method, name=event.title))
+        if kind != "reminder":  # a reminder changes nothing a calendar needs to know
+            invite = replace(
+                item, organizer=organizer(), attendees=(Person(user.email, user.name),)
+            )
+            method = "CANCEL" if kind == "removed" else "REQUEST"
+            message.attach(invitation_part([invite], method=method, name=event.title))
     message.send()
