@@ -245,7 +245,12 @@ if not DEBUG:
 # See docs/sso.md for what to register at SURF and in the Entra tenant.
 from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
 
-from accounts.sso_config import entra_app, origin_of, surfconext_app  # noqa: E402
+from accounts.sso_config import (  # noqa: E402
+    entra_app,
+    openid_connect_settings,
+    origin_of,
+    surfconext_app,
+)
 
 SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
 # Only the IdP proves identity: an SSO login never links to, or logs in, a local account that
@@ -272,9 +277,7 @@ if env.str("SURFCONEXT_CLIENT_ID", default=""):
             client_id=env.str("SURFCONEXT_CLIENT_ID"),
             secret=env.str("SURFCONEXT_CLIENT_SECRET"),
             server_url=env.str("SURFCONEXT_SERVER_URL", default="https://connect.surfconext.nl"),
-            allowed_home_organizations=env.list(
-                "SURFCONEXT_HOME_ORGANIZATIONS", default=["hu.nl"]
-            ),
+            allowed_home_organizations=env.list("SURFCONEXT_HOME_ORGANIZATIONS", default=["hu.nl"]),
             groups_claim=env.str("SURFCONEXT_GROUPS_CLAIM", default=""),
             role_values=_role_values("SURFCONEXT"),
         )
@@ -290,7 +293,7 @@ if env.str("ENTRA_CLIENT_ID", default=""):
             role_values=_role_values("ENTRA"),
         )
     )
-SOCIALACCOUNT_PROVIDERS: dict = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": _SSO_APPS}}
+SOCIALACCOUNT_PROVIDERS: dict = {"openid_connect": openid_connect_settings(_SSO_APPS)}
 
 # Per address and per account (the email typed), kept in the shared cache: set REDIS_URL when
 # more than one app process runs, or each process counts on its own.

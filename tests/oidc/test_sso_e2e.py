@@ -201,3 +201,54 @@ def test_valid_token_control_for_refusals(sso):
 
     assert response.status_code == 200
     assert User.objects.get().affiliation == "municipality"
+
+
+def test_login_page_shows_both_sso_buttons_when_configured(sso):
+    html = sso.session.get(f"{sso.site}/en/accounts/login/?next=/en/my/", timeout=10).text
+
+    assert (
+        'action="/en/accounts/oidc/surfconext/login/?process=login&amp;next=%2Fen%2Fmy%2F"' in html
+    )
+    assert 'action="/en/accounts/oidc/entra/login/?process=login&amp;next=%2Fen%2Fmy%2F"' in html
+    assert "HU student or staff (SURFconext)" in html
+    assert "Gemeente Hilversum employee" in html
+
+
+def test_english_login_uses_the_same_redirect_uri(sso):
+    sso.session.get(f"{sso.site}/en/accounts/login/", timeout=10)
+    redirect = sso.session.post(
+        f"{sso.site}/en/accounts/oidc/surfconext/login/",
+        data={"csrfmiddlewaretoken": sso.session.cookies.get("csrftoken", domain="127.0.0.1")},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+    query = parse_qs(urlsplit(redirect.headers["Location"]).query)
+    assert query["redirect_uri"] == [f"{sso.site}/accounts/oidc/surfconext/login/callback/"]
+    assert set(query["scope"][0].split()) == {"openid", "profile", "email"}
+
+
+def test_erased_sso_user_signing_in_again_gets_a_new_empty_account(sso):
+    sso.sign_in("surfconext", "surf-gone", student_claims())
+    erased = User.objects.get()
+    page = sso.session.get(f"{sso.site}/en/my/erase/", timeout=10)
+    sso.session.post(
+        f"{sso.site}/en/my/erase/",
+        data={
+            "confirm": "on",
+            "csrfmiddlewaretoken": sso.session.cookies.get("csrftoken", domain="127.0.0.1"),
+        },
+        timeout=10,
+    )
+    signed_out = sso.me().status_code
+
+    again = type(sso)(sso.site, sso.providers)
+    again.sign_in("surfconext", "surf-gone", student_claims())
+
+    erased.refresh_from_db()
+    fresh = User.objects.exclude(pk=erased.pk).get()
+    assert page.status_code == 200
+    assert signed_out == 401
+    assert (erased.email, erased.is_active) == (f"erased-{erased.pk}@erased.invalid", False)
+    assert (fresh.email, fresh.affiliation) == ("sanne.devries@student.hu.nl", "hu")
+    assert SocialAccount.objects.get().user == fresh
