@@ -14,6 +14,7 @@ on the same paths.
 """
 
 from allauth.socialaccount.internal import jwtkit
+from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
@@ -44,6 +45,14 @@ class StrictOpenIDConnectProvider(OpenIDConnectProvider):
     oauth2_adapter_class = StrictOpenIDConnectAdapter
     # allauth finds a provider's URLs (and their names) through its package.
     package = "allauth.socialaccount.providers.openid_connect"
+
+    def extract_uid(self, data):
+        try:
+            return super().extract_uid(data)
+        except KeyError as missing:
+            # Without its stable id (Entra's `oid`) nobody can be recognised: refuse the login
+            # (allauth shows its error page) instead of failing with a server error.
+            raise OAuth2Error(f"the identity provider sent no {missing} claim") from missing
 
 
 def login(request, provider_id):

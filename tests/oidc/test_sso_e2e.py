@@ -1,7 +1,9 @@
 """Sign-in with SURFconext and Entra ID, end to end over HTTP against a real OIDC provider."""
 
+import json
 from urllib.parse import parse_qs, urlsplit
 
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Group
 
@@ -252,3 +254,49 @@ def test_erased_sso_user_signing_in_again_gets_a_new_empty_account(sso):
     assert (erased.email, erased.is_active) == (f"erased-{erased.pk}@erased.invalid", False)
     assert (fresh.email, fresh.affiliation) == ("sanne.devries@student.hu.nl", "hu")
     assert SocialAccount.objects.get().user == fresh
+
+
+def test_entra_token_without_oid_is_refused(sso):
+    claims = municipal_claims()
+    del claims["oid"]
+
+    response = sso.sign_in("entra", "entra-sub-6", claims)
+
+    assert response.status_code == 400
+    assert not User.objects.exists()
+
+
+def test_local_account_cannot_attach_sso_to_become_hu(sso):
+    local = User.objects.create_user("partner@example.org", "a-long-local-password")
+    EmailAddress.objects.create(user=local, email=local.email, verified=True, primary=True)
+    sso.session.get(f"{sso.site}/accounts/login/", timeout=10)
+    csrf = sso.session.cookies.get("csrftoken", domain="127.0.0.1")
+    sso.session.post(
+        f"{sso.site}/accounts/login/",
+        data={
+            "login": local.email,
+            "password": "a-long-local-password",
+            "csrfmiddlewaretoken": csrf,
+        },
+        timeout=10,
+    )
+    signed_in_as_local = sso.me().json()["email"]
+    redirect = sso.session.post(
+        f"{sso.site}/accounts/oidc/surfconext/login/?process=connect",
+        data={"csrfmiddlewaretoken": sso.session.cookies.get("csrftoken", domain="127.0.0.1")},
+        allow_redirects=False,
+        timeout=10,
+    )
+    interaction = sso.session.get(redirect.headers["Location"], timeout=10)
+
+    response = sso.session.post(
+        interaction.url + "/login",
+        data={"account": "surf-attach", "claims": json.dumps(student_claims())},
+        timeout=30,
+    )
+
+    local.refresh_from_db()
+    assert signed_in_as_local == "partner@example.org"
+    assert response.status_code == 403
+    assert local.affiliation == "public"
+    assert not SocialAccount.objects.exists()
