@@ -2,6 +2,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base import AuthError, AuthProcess
+from django.db import IntegrityError, transaction
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -61,9 +62,16 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             services.apply_sso_identity(user=sociallogin.user, identity=identity)
 
     def save_user(self, request, sociallogin, form=None):
-        user = super().save_user(request, sociallogin, form=form)
-        # Also undoes AccountAdapter.save_user's `public` when the sign-up form was needed.
-        return services.apply_sso_identity(user=user, identity=_identity(sociallogin))
+        try:
+            # One transaction: a user row never stays behind without its SSO account.
+            with transaction.atomic():
+                user = super().save_user(request, sociallogin, form=form)
+                # Also undoes AccountAdapter.save_user's `public` when the form was needed.
+                return services.apply_sso_identity(user=user, identity=_identity(sociallogin))
+        except IntegrityError:
+            # The same person's first sign-in arrived twice at once (a double click, two
+            # tabs): the unique constraints let one through; this one just tries again.
+            _refuse(request, _("You were already being signed in. Please try again."), 409)
 
     def on_authentication_error(
         self, request, provider, error=None, exception=None, extra_context=None

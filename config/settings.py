@@ -328,6 +328,7 @@ CONTENT_SECURITY_POLICY = {
 }
 # Swagger UI's own page carries a small inline <style>; it is allowed there and nowhere else.
 API_DOCS_CSP_UPDATE = {"style-src": [UNSAFE_INLINE]}
+# Not "Strict": the identity provider redirects back cross-site and the session must survive.
 SESSION_COOKIE_SAMESITE = "Lax"
 # --- end of issue 6 block ---------------------------------------------------------------------
 

@@ -1,8 +1,11 @@
 """Sign-in with SURFconext and Entra ID, end to end over HTTP against a real OIDC provider."""
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Group
@@ -300,3 +303,43 @@ def test_local_account_cannot_attach_sso_to_become_hu(sso):
     assert response.status_code == 403
     assert local.affiliation == "public"
     assert not SocialAccount.objects.exists()
+
+
+def _until_callback(browser, provider_id, account, claims) -> str:
+    """Run a sign-in up to the point where the provider sends the browser back to Django."""
+    redirect = browser.start(provider_id)
+    interaction = browser.session.get(redirect.headers["Location"], timeout=10)
+    response = browser.session.post(
+        interaction.url + "/login",
+        data={"account": account, "claims": json.dumps(claims)},
+        allow_redirects=False,
+        timeout=10,
+    )
+    while not response.headers["Location"].startswith(browser.site):
+        response = browser.session.get(
+            response.headers["Location"], allow_redirects=False, timeout=10
+        )
+    return response.headers["Location"]
+
+
+@pytest.mark.postgres
+def test_concurrent_first_logins_of_one_person_make_one_account(sso):
+    browsers = [type(sso)(sso.site, sso.providers) for _ in range(4)]
+    callbacks = [_until_callback(b, "entra", "entra-twice", municipal_claims()) for b in browsers]
+    barrier = threading.Barrier(len(browsers))
+
+    def finish(pair):
+        browser, url = pair
+        barrier.wait()
+        return browser.session.get(url, timeout=30)
+
+    with ThreadPoolExecutor(len(browsers)) as pool:
+        responses = list(pool.map(finish, zip(browsers, callbacks, strict=True)))
+
+    # The losers of the race see "try again" (409) or, when the winner's email row was
+    # already committed, allauth's neutral "check your mail" page; never a server error.
+    statuses = {r.status_code for r in responses}
+    assert User.objects.count() == 1
+    assert SocialAccount.objects.count() == 1
+    assert statuses <= {200, 409}
+    assert any(r.url == sso.site + "/" for r in responses)
