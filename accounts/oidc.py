@@ -46,6 +46,12 @@ class StrictOpenIDConnectProvider(OpenIDConnectProvider):
     # allauth finds a provider's URLs (and their names) through its package.
     package = "allauth.socialaccount.providers.openid_connect"
 
+    def serialize(self):
+        # allauth stores a pending social sign-up as {"id": "openid_connect", client id} and
+        # finds the app again by that pair; with two OIDC apps the provider id (surfconext,
+        # entra) says which one, even if two registrations were to share a client id.
+        return {**super().serialize(), "id": self.sub_id}
+
     def extract_uid(self, data):
         try:
             return super().extract_uid(data)

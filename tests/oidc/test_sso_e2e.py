@@ -343,3 +343,32 @@ def test_concurrent_first_logins_of_one_person_make_one_account(sso):
     assert SocialAccount.objects.count() == 1
     assert statuses <= {200, 409}
     assert any(r.url == sso.site + "/" for r in responses)
+
+
+def test_surfconext_without_email_asks_for_it_and_keeps_hu_affiliation(sso):
+    claims = student_claims()
+    del claims["email"]
+    form_page = sso.sign_in("surfconext", "surf-no-mail", claims)
+
+    response = sso.session.post(
+        form_page.url,
+        data={
+            "email": "sanne@example.org",
+            "name": "Sanne",
+            "csrfmiddlewaretoken": sso.session.cookies.get("csrftoken", domain="127.0.0.1"),
+        },
+        timeout=10,
+    )
+
+    user = User.objects.get()
+    assert form_page.url == sso.site + "/accounts/3rdparty/signup/"
+    assert '<label for="id_email"' in form_page.text
+    assert "affiliation" not in form_page.text
+    assert response.status_code == 200
+    # The sign-up form passes through the local-account adapter (which says `public`);
+    # the SSO identity is applied after it.
+    assert (user.email, user.affiliation, user.sso_affiliations) == (
+        "sanne@example.org",
+        "hu",
+        ["member", "student"],
+    )
