@@ -162,7 +162,6 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
-
 # --- Internationalisation -------------------------------------------------------------------
 
 LANGUAGE_CODE = "nl"
