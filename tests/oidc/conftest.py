@@ -99,7 +99,9 @@ def _sso_ports():
 
 
 @pytest.fixture(scope="session")
-def sso_live_server(_sso_ports):
+def sso_live_server(_sso_ports, django_db_setup):
+    # After the test database exists and stopped before it is dropped: the server's threads
+    # may hold a connection, and PostgreSQL refuses to drop a database in use.
     _node_or_skip()
     for _attempt in range(5):
         try:
@@ -158,16 +160,24 @@ def sso(identity_providers, sso_live_server, settings, transactional_db):
             ]
         )
     }
-    return SsoBrowser(sso_live_server.url, identity_providers)
+    yield SsoBrowser(sso_live_server.url, identity_providers)
+    while SsoBrowser.opened:
+        SsoBrowser.opened.pop().close()
 
 
 class SsoBrowser:
     """Drives a sign-in the way a browser does: real HTTP, redirects followed, cookies kept."""
 
+    # A live-server thread serving an idle kept-alive connection holds its database
+    # connection, and PostgreSQL refuses to drop a test database in use: the `sso` fixture
+    # closes every session a test opened.
+    opened: list = []
+
     def __init__(self, site: str, providers: dict):
         self.site = site
         self.providers = providers
         self.session = requests.Session()
+        self.opened.append(self.session)
 
     def start(self, provider_id: str) -> requests.Response:
         """Press the sign-in button; returns the redirect to the identity provider."""
