@@ -1,3 +1,5 @@
+import logging
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -9,6 +11,9 @@ from django.utils.translation import gettext as _
 from accounts import services
 from accounts.models import Affiliation
 from accounts.sso import SsoIdentity, SsoRefused, claims_of, identity_from_claims
+
+# Refused and failed SSO logins, for the IT administrators (no names or addresses logged).
+security_log = logging.getLogger("accounts.sso")
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -57,6 +62,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         try:
             identity = _identity(sociallogin)
         except SsoRefused as refusal:
+            security_log.warning(
+                "SSO login refused: provider=%s uid=%s reason=%s",
+                sociallogin.account.provider,
+                sociallogin.account.uid,
+                refusal.message,
+            )
             _refuse(request, refusal.message)
         if sociallogin.is_existing:
             services.apply_sso_identity(user=sociallogin.user, identity=identity)
@@ -78,6 +89,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     ):
         if error == AuthError.CANCELLED:
             return
+        security_log.warning(
+            "SSO login failed: provider=%s error=%s exception=%r",
+            getattr(provider, "sub_id", provider),
+            error,
+            exception,
+        )
         # A bad or expired ID token, a failed code exchange or a lost state: a clear 400
         # page in our layout instead of allauth's 200.
         _refuse(request, _("Signing in with your organisation did not succeed."), status=400)

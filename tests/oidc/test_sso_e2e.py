@@ -118,10 +118,13 @@ def test_entra_login_right_tenant_gets_municipality(sso):
     assert sso.me().json()["affiliation"] == "municipality"
 
 
-def test_entra_wrong_tenant_is_403_and_no_user(sso):
+def test_entra_wrong_tenant_is_403_and_no_user(sso, caplog):
     response = sso.sign_in("entra", "entra-sub-2", municipal_claims(tid=OTHER_TENANT))
 
     assert response.status_code == 403
+    assert "SSO login refused: provider=entra uid=9d4f6c2e-0000-4000-8000-00000000a001" in (
+        caplog.text
+    )
     assert not User.objects.exists()
     assert sso.me().status_code == 401
 
