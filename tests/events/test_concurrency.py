@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from django.contrib.auth.models import Group
+from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from events import services
@@ -65,8 +66,15 @@ def _unlocked_event(event_id):
     return event
 
 
+def _claim_without_lock(*, user, event):
+    # Read, decide in Python, write: what the one-statement claim and the row lock replace.
+    with transaction.atomic():
+        return services._claim_place_under_lock(user=user, event_id=event.pk)
+
+
 def test_control_rush_without_lock_oversells(live_server, monkeypatch):
     monkeypatch.setattr(services, "_locked_event", _unlocked_event)
+    monkeypatch.setattr(services, "_claim_place", _claim_without_lock)
     event = EventFactory(slug="opening", capacity=20)
     SessionFactory(event=event)
     tokens = tokens_for(60)
