@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("my/", views.my_overview, name="my"),
     path("manage/", views.manage_overview, name="manage"),
     path("", include("accounts.urls")),
+    path("", include("booking.urls")),
     path("", include("events.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

@@ -1,0 +1,99 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from booking.errors import BookingError
+from booking.models import Location, Room, RoomKind
+from booking.timezones import StrictDateTimeFormField
+
+
+class BookingErrorFormMixin:
+    """Show a BookingError next to the field it is about; a clash goes next to the start."""
+
+    def add_booking_error(self, error: BookingError) -> None:
+        field = error.field
+        if field is None and error.code == "conflict":
+            field = "start"
+        self.add_error(field if field in self.fields else None, str(error.message))
+
+
+class RoomSearchForm(forms.Form):
+    free_from = StrictDateTimeFormField(label=_("Free from"), required=False)
+    free_until = StrictDateTimeFormField(label=_("Free until"), required=False)
+    capacity = forms.IntegerField(label=_("People"), min_value=1, required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("Any kind")), *RoomKind.choices], required=False
+    )
+    location = forms.ModelChoiceField(
+        label=_("Location"),
+        queryset=Location.objects.order_by("name"),
+        to_field_name="slug",
+        empty_label=_("Any location"),
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("free_from"), data.get("free_until")
+        if (start is None) != (end is None) and not self.errors:
+            self.add_error("free_until", _("Give both a start and an end."))
+        elif start and end and start >= end:
+            self.add_error("free_until", _("The end must be after the start."))
+        return data
+
+
+class BookingForm(BookingErrorFormMixin, forms.Form):
+    start = StrictDateTimeFormField(label=_("Start"))
+    end = StrictDateTimeFormField(label=_("End"))
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    attendees = forms.IntegerField(label=_("Number of people"), min_value=1, initial=1)
+    public_title = forms.BooleanField(
+        label=_("Show the title in the room's public calendar"), required=False
+    )
+    rrule = forms.CharField(
+        label=_("Repeat (optional)"),
+        max_length=250,
+        required=False,
+        help_text=_(
+            "An iCalendar rule, for example FREQ=WEEKLY;COUNT=10 (every week, ten times) or "
+            "FREQ=DAILY;BYDAY=MO,WE;UNTIL=20270630. At most 100 times within a year."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
+            self.add_error("end", _("The end must be after the start."))
+        return data
+
+
+class MoveForm(BookingErrorFormMixin, forms.Form):
+    start = StrictDateTimeFormField(label=_("Start"))
+    end = StrictDateTimeFormField(label=_("End"))
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    scope = forms.ChoiceField(
+        label=_("Apply to"),
+        choices=[("this", _("This booking")), ("following", _("This and later ones"))],
+        initial="this",
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+
+class ClosureForm(BookingErrorFormMixin, forms.Form):
+    location = forms.ModelChoiceField(
+        label=_("Location"), queryset=Location.objects.order_by("name"), required=False
+    )
+    room = forms.ModelChoiceField(
+        label=_("Room"),
+        queryset=Room.objects.select_related("location").order_by("name"),
+        required=False,
+    )
+    start = StrictDateTimeFormField(label=_("Start"))
+    end = StrictDateTimeFormField(label=_("End"))
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("location")) == bool(data.get("room")):
+            self.add_error("room", _("Choose either a location or a room."))
+        return data

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from booking import views
+
+app_name = "booking"
+
+urlpatterns = [
+    path("rooms/", views.room_list, name="room_list"),
+    path("rooms/<slug:slug>/", views.room_detail, name="room_detail"),
+    path("my/bookings/<int:pk>/", views.my_booking, name="my_booking"),
+    path("my/bookings/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("manage/bookings/", views.manage_bookings, name="manage_bookings"),
+    path(
+        "manage/bookings/<int:pk>/approve/",
+        views.decide,
+        {"decision": "approve"},
+        name="approve",
+    ),
+    path(
+        "manage/bookings/<int:pk>/decline/",
+        views.decide,
+        {"decision": "decline"},
+        name="decline",
+    ),
+    path("manage/bookings/closures/", views.manage_closures, name="manage_closures"),
+    path(
+        "manage/bookings/closures/<int:pk>/delete/",
+        views.delete_closure,
+        name="delete_closure",
+    ),
+]

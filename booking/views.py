@@ -1,0 +1,258 @@
+"""Pages: find a room, a room's week and booking form, my booking, the managers' pages.
+
+Every write goes through booking.services; a BookingError becomes a form error.
+"""
+
+import contextlib
+from datetime import date, datetime, time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import is_facility_manager
+from booking import facility_services, selectors, services, weekview
+from booking.errors import BookingError
+from booking.forms import BookingForm, ClosureForm, MoveForm, RoomSearchForm
+from booking.models import Booking, BookingStatus, Closure, OpeningHours, Room
+from booking.timezones import LOCAL_TZ
+
+
+def room_list(request):
+    form = RoomSearchForm(request.GET or None)
+    rooms = (
+        Room.objects.filter(is_active=True)
+        .select_related("location")
+        .order_by("location__name", "name")
+    )
+    searched = False
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["capacity"]:
+            rooms = rooms.filter(capacity__gte=data["capacity"])
+        if data["kind"]:
+            rooms = rooms.filter(kind=data["kind"])
+        if data["location"]:
+            rooms = rooms.filter(location=data["location"])
+        if data["free_from"] and data["free_until"]:
+            searched = True
+            bookable = selectors.bookable_rooms(request.user).values("pk")
+            rooms = selectors.rooms_free_between(
+                rooms.filter(pk__in=bookable), data["free_from"], data["free_until"]
+            )
+    elif form.is_bound:
+        rooms = rooms.none()
+    return render(
+        request,
+        "booking/room_list.html",
+        {"form": form, "rooms": list(rooms), "searched": searched},
+    )
+
+
+def parse_week(value: str | None) -> date:
+    try:
+        day = date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        day = timezone.localdate()
+    return weekview.week_start(day)
+
+
+def room_context(request, room: Room, form) -> dict:
+    monday = parse_week(request.GET.get("week"))
+    start, end = weekview.week_span(monday)
+    availability = selectors.room_availability(room, start, end)
+    return {
+        "room": room,
+        "form": form,
+        "week": weekview.build_week(availability, monday),
+        "monday": monday,
+        "previous_week": monday - timedelta(days=7),
+        "next_week": monday + timedelta(days=7),
+        "opening_hours": room.location.opening_hours.all(),
+    }
+
+
+def room_detail(request, slug):
+    room = get_object_or_404(
+        Room.objects.select_related("location").prefetch_related(
+            Prefetch("location__opening_hours", queryset=OpeningHours.objects.order_by("weekday"))
+        ),
+        slug=slug,
+        is_active=True,
+    )
+    form = BookingForm(request.POST or None, initial=initial_times(request))
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if form.is_valid():
+            made = book_from_form(request, room, form)
+            if made:
+                return redirect("booking:my_booking", pk=made.pk)
+    return render(request, "booking/room_detail.html", room_context(request, room, form))
+
+
+def initial_times(request) -> dict:
+    """Prefill the form from a free slot chosen in the week view (?start=&end=)."""
+    initial = {}
+    for key in ("start", "end"):
+        value = request.GET.get(key)
+        if value:
+            with contextlib.suppress(ValueError):
+                initial[key] = datetime.fromisoformat(value).astimezone(LOCAL_TZ)
+    return initial
+
+
+def book_from_form(request, room: Room, form: BookingForm) -> Booking | None:
+    data = form.cleaned_data
+    try:
+        if data["rrule"]:
+            made = services.create_series(
+                user=request.user,
+                room=room,
+                start=data["start"],
+                end=data["end"],
+                title=data["title"],
+                attendees=data["attendees"],
+                public_title=data["public_title"],
+                rrule=data["rrule"],
+            )[0]
+        else:
+            made = services.create_booking(
+                user=request.user,
+                room=room,
+                start=data["start"],
+                end=data["end"],
+                title=data["title"],
+                attendees=data["attendees"],
+                public_title=data["public_title"],
+            )
+    except BookingError as error:
+        form.add_booking_error(error)
+        return None
+    if made.status == BookingStatus.PENDING:
+        messages.success(request, _("Your request is in; a facility manager will decide on it."))
+    else:
+        messages.success(request, _("Your booking is confirmed."))
+    return made
+
+
+@login_required
+def my_booking(request, pk):
+    booking = get_object_or_404(selectors.visible_bookings(request.user), pk=pk)
+    local = {k: timezone.localtime(getattr(booking, k), LOCAL_TZ) for k in ("start", "end")}
+    form = MoveForm(request.POST or None, initial={**local, "title": booking.title})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        move = services.move_following if data["scope"] == "following" else services.move_booking
+        try:
+            move(
+                booking=booking,
+                actor=request.user,
+                start=data["start"],
+                end=data["end"],
+                title=data["title"],
+            )
+        except BookingError as error:
+            form.add_booking_error(error)
+        else:
+            messages.success(request, _("Your booking has been changed."))
+            return redirect("booking:my_booking", pk=booking.pk)
+    return render(request, "booking/my_booking.html", {"booking": booking, "form": form})
+
+
+@login_required
+@require_POST
+def cancel(request, pk):
+    booking = get_object_or_404(selectors.visible_bookings(request.user), pk=pk)
+    try:
+        if request.POST.get("scope") == "following":
+            services.cancel_following(booking=booking, actor=request.user)
+        else:
+            services.cancel_booking(booking=booking, actor=request.user)
+    except BookingError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The booking is cancelled."))
+    return redirect(request.POST.get("next") or "my")
+
+
+def require_facility_manager(request) -> None:
+    if not request.user.is_authenticated:
+        raise Http404
+    if not is_facility_manager(request.user):
+        raise PermissionDenied
+
+
+def parse_day(value: str | None) -> date:
+    try:
+        return date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+@login_required
+def manage_bookings(request):
+    require_facility_manager(request)
+    day = parse_day(request.GET.get("day"))
+    start = datetime.combine(day, time(0), LOCAL_TZ)
+    end = datetime.combine(day + timedelta(days=1), time(0), LOCAL_TZ)
+    bookings = Booking.objects.select_related("room", "room__location", "user")
+    context = {
+        "day": day,
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+        "pending": bookings.filter(status=BookingStatus.PENDING, end__gt=timezone.now()),
+        "day_bookings": bookings.filter(start__lt=end, end__gt=start).order_by(
+            "room__name", "start"
+        ),
+    }
+    return render(request, "booking/manage_bookings.html", context)
+
+
+@login_required
+@require_POST
+def decide(request, pk, decision):
+    require_facility_manager(request)
+    booking = get_object_or_404(Booking, pk=pk)
+    try:
+        if decision == "approve":
+            services.approve_booking(booking=booking, actor=request.user)
+            messages.success(request, _("The booking is approved."))
+        else:
+            services.decline_booking(booking=booking, actor=request.user)
+            messages.success(request, _("The booking is declined."))
+    except BookingError as error:
+        messages.error(request, str(error.message))
+    return redirect("booking:manage_bookings")
+
+
+@login_required
+def manage_closures(request):
+    require_facility_manager(request)
+    form = ClosureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            facility_services.create_closure(**form.cleaned_data)
+        except BookingError as error:
+            form.add_booking_error(error)
+        else:
+            messages.success(request, _("The closure is saved."))
+            return redirect("booking:manage_closures")
+    closures = Closure.objects.select_related("location", "room").filter(end__gt=timezone.now())
+    return render(request, "booking/manage_closures.html", {"form": form, "closures": closures})
+
+
+@login_required
+@require_POST
+def delete_closure(request, pk):
+    require_facility_manager(request)
+    facility_services.delete_closure(closure=get_object_or_404(Closure, pk=pk))
+    messages.success(request, _("The closure is removed."))
+    return redirect("booking:manage_closures")

@@ -1,0 +1,136 @@
+from datetime import timedelta
+
+import pytest
+
+from booking.models import Booking, BookingStatus, Closure, Series
+from tests.booking.conftest import at
+from tests.booking.factories import RoomFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def post_series(client, room, day, rrule, start="09:00", end="12:00"):
+    data = {
+        "room": room.slug,
+        "start": f"{day.isoformat()}T{start}",
+        "end": f"{day.isoformat()}T{end}",
+        "title": "Werkcollege",
+        "rrule": rrule,
+    }
+    return client.post("/api/v1/bookings/", data, format="json")
+
+
+def test_create_series_books_every_occurrence(user_api, room, day):
+    response = post_series(user_api, room, day, "FREQ=WEEKLY;COUNT=10")
+
+    assert response.status_code == 201
+    starts = [b["start"] for b in response.json()["results"]]
+    assert len(starts) == 10
+    assert starts[1].startswith((day + timedelta(days=7)).isoformat())
+    assert Series.objects.get().bookings.count() == 10
+
+
+def test_create_series_with_byday_and_until(user_api, room, day):
+    until = (day + timedelta(days=13)).strftime("%Y%m%d")
+
+    response = post_series(user_api, room, day, f"FREQ=WEEKLY;BYDAY=MO,WE;UNTIL={until}")
+
+    assert response.status_code == 201
+    assert len(response.json()["results"]) == 4
+
+
+def test_create_series_all_or_nothing_lists_each_conflict(user_api, room, day):
+
+    third = day + timedelta(days=14)
+    fifth = day + timedelta(days=28)
+    post_series(user_api, room, third, "FREQ=DAILY;COUNT=1", "10:00", "11:00")
+    Closure.objects.create(room=room, start=at(fifth, "08:00"), end=at(fifth, "18:00"), reason="X")
+
+    response = post_series(user_api, room, day, "FREQ=WEEKLY;COUNT=6")
+
+    assert response.status_code == 409
+    assert response.json()["conflicts"] == [
+        {"start": at(third, "09:00").isoformat(), "end": at(third, "12:00").isoformat()},
+        {"start": at(fifth, "09:00").isoformat(), "end": at(fifth, "12:00").isoformat()},
+    ]
+    assert "2 of 6" in response.json()["detail"]
+    assert Booking.objects.count() == 1
+    assert Series.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "rrule",
+    [
+        "FREQ=MONTHLY;COUNT=3",
+        "FREQ=WEEKLY",
+        "FREQ=WEEKLY;COUNT=101",
+        "FREQ=DAILY;UNTIL=20991231",
+        "FREQ=WEEKLY;COUNT=3;BYMONTH=1",
+        "FREQ=WEEKLY;BYDAY=XX;COUNT=2",
+        "FREQ=WEEKLY;INTERVAL=0;COUNT=2",
+        "nonsense",
+    ],
+)
+def test_create_series_bad_rule_is_400(user_api, room, day, rrule):
+    response = post_series(user_api, room, day, rrule)
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["rrule"]
+    assert Booking.objects.count() == 0
+
+
+def test_create_series_longer_than_a_year_is_400(user_api, day):
+    room = RoomFactory(max_days_ahead=800)
+
+    response = post_series(user_api, room, day, "FREQ=WEEKLY;INTERVAL=4;COUNT=20")
+
+    assert response.status_code == 400
+    assert "one year" in response.json()["rrule"][0]
+
+
+def test_move_following_occurrences_shifts_the_rest(user_api, room, day):
+    ids = [
+        b["id"] for b in post_series(user_api, room, day, "FREQ=WEEKLY;COUNT=4").json()["results"]
+    ]
+    third = Booking.objects.get(pk=ids[2])
+    new_day = third.start.astimezone(at(day, "00:00").tzinfo).date()
+
+    response = user_api.patch(
+        f"/api/v1/bookings/{ids[2]}/",
+        {"start": f"{new_day}T13:00", "end": f"{new_day}T15:00", "scope": "following"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    moved = Booking.objects.filter(pk__in=ids).order_by("start")
+    local = [
+        (b.start.astimezone(at(day, "00:00").tzinfo).strftime("%H:%M"), b.sequence) for b in moved
+    ]
+    assert local == [("09:00", 0), ("09:00", 0), ("13:00", 1), ("13:00", 1)]
+
+
+def test_cancel_following_occurrences(user_api, room, day):
+    ids = [
+        b["id"] for b in post_series(user_api, room, day, "FREQ=WEEKLY;COUNT=4").json()["results"]
+    ]
+
+    response = user_api.post(f"/api/v1/bookings/{ids[1]}/cancel/", {"scope": "following"})
+
+    statuses = list(
+        Booking.objects.filter(pk__in=ids).order_by("start").values_list("status", flat=True)
+    )
+    assert response.status_code == 200
+    assert statuses == [BookingStatus.CONFIRMED] + [BookingStatus.CANCELLED] * 3
+
+
+def test_cancel_one_occurrence_keeps_the_rest(user_api, room, day):
+    ids = [
+        b["id"] for b in post_series(user_api, room, day, "FREQ=WEEKLY;COUNT=3").json()["results"]
+    ]
+
+    user_api.post(f"/api/v1/bookings/{ids[1]}/cancel/")
+
+    statuses = list(
+        Booking.objects.filter(pk__in=ids).order_by("start").values_list("status", flat=True)
+    )
+    assert statuses == ["confirmed", "cancelled", "confirmed"]

@@ -1,0 +1,256 @@
+import pytest
+
+from booking.models import Booking, BookingStatus, Closure
+from booking.services import create_booking
+from tests.booking.conftest import at, next_clock_change
+from tests.booking.factories import LocationFactory, RoomFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(day, start="10:00", end="11:00", **extra):
+    return {
+        "start": f"{day}T{start}",
+        "end": f"{day}T{end}",
+        "title": "Montage",
+        "attendees": 2,
+        **extra,
+    }
+
+
+def field_error(html, field):
+    marker = f'id="id_{field}_error">'
+    assert marker in html, f"no error next to {field}"
+    return html.split(marker, 1)[1].split("</p>", 1)[0]
+
+
+def test_room_list_shows_rooms_with_kind(client, room):
+    html = client.get("/en/rooms/").content.decode()
+
+    assert room.name in html
+    assert "Lab" in html
+
+
+def test_room_list_search_by_time_and_people(user_client, user, day):
+    location = LocationFactory()
+    free = RoomFactory(location=location, capacity=10, name="Vrije studio")
+    busy = RoomFactory(location=location, capacity=10, name="Bezette studio")
+    RoomFactory(location=location, capacity=2, name="Kleine kamer")
+    create_booking(user=user, room=busy, start=at(day, "10:00"), end=at(day, "11:00"), title="")
+
+    html = user_client.get(
+        "/en/rooms/",
+        {"free_from": f"{day}T10:00", "free_until": f"{day}T12:00", "capacity": 5},
+    ).content.decode()
+
+    assert free.name in html
+    assert busy.name not in html
+    assert "Kleine kamer" not in html
+
+
+def test_room_detail_week_view_without_javascript(client, user, room, day):
+    create_booking(user=user, room=room, start=at(day, "10:00"), end=at(day, "11:30"), title="")
+
+    html = client.get(f"/en/rooms/{room.slug}/", {"week": day.isoformat()}).content.decode()
+
+    assert "<script" not in html
+    assert "10:00</time>–<time" in html
+    assert "07:00</time>–<time datetime" in html
+    assert "busy" in html
+    assert "Sign in to book this room." in html
+
+
+def test_room_detail_form_books(user_client, room, day):
+    response = user_client.post(f"/en/rooms/{room.slug}/", form_data(day))
+
+    booking = Booking.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/en/my/bookings/{booking.pk}/"
+    assert (booking.start, booking.attendees) == (at(day, "10:00"), 2)
+
+
+def test_room_detail_form_anonymous_goes_to_login(client, room, day):
+    response = client.post(f"/en/rooms/{room.slug}/", form_data(day))
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+    assert Booking.objects.count() == 0
+
+
+def test_room_detail_form_clash_error_next_to_start(user_client, user, room, day):
+    create_booking(user=user, room=room, start=at(day, "10:00"), end=at(day, "11:00"), title="")
+
+    html = user_client.post(
+        f"/en/rooms/{room.slug}/", form_data(day, "10:30", "11:30")
+    ).content.decode()
+
+    assert "is already booked from" in field_error(html, "start")
+    assert Booking.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "text"),
+    [
+        ({"start": "05:00", "end": "06:00"}, "start", "not open"),
+        ({"attendees": 99}, "attendees", "holds at most"),
+        ({"start": "10:00", "end": "10:10"}, "end", "at least 30 minutes"),
+        ({"start": "11:00", "end": "10:00"}, "end", "after the start"),
+        ({"rrule": "FREQ=YEARLY;COUNT=2"}, "rrule", "DAILY or WEEKLY"),
+    ],
+)
+def test_room_detail_form_rule_error_next_to_field(user_client, room, day, data, field, text):
+    html = user_client.post(f"/en/rooms/{room.slug}/", form_data(day, **data)).content.decode()
+
+    assert text in field_error(html, field)
+    assert Booking.objects.count() == 0
+
+
+def test_room_detail_form_closure_error(user_client, room, day):
+    Closure.objects.create(room=room, start=at(day, "08:00"), end=at(day, "12:00"), reason="Verf")
+
+    html = user_client.post(f"/en/rooms/{room.slug}/", form_data(day)).content.decode()
+
+    assert "Verf" in field_error(html, "start")
+
+
+def test_room_detail_form_dst_gap_error(user_client):
+    day = next_clock_change(spring=True)
+    room = RoomFactory(location=LocationFactory(hours={6: ("00:00", "23:00")}))
+
+    html = user_client.post(
+        f"/en/rooms/{room.slug}/", form_data(day, "02:30", "04:00")
+    ).content.decode()
+
+    assert "does not exist" in field_error(html, "start")
+
+
+def test_room_detail_form_affiliation_refused(client, day):
+    room = RoomFactory(bookable_by=["hu"])
+    client.force_login(UserFactory(affiliation="public"))
+
+    html = client.post(f"/en/rooms/{room.slug}/", form_data(day)).content.decode()
+
+    assert "cannot be booked with your affiliation" in html
+    assert Booking.objects.count() == 0
+
+
+def test_room_detail_form_unverified_refused(client, unverified_user, room, day):
+    client.force_login(unverified_user)
+
+    html = client.post(f"/en/rooms/{room.slug}/", form_data(day)).content.decode()
+
+    assert "Verify your email address" in html
+
+
+def test_room_detail_form_series(user_client, room, day):
+    user_client.post(f"/en/rooms/{room.slug}/", form_data(day, rrule="FREQ=WEEKLY;COUNT=3"))
+
+    assert Booking.objects.filter(series__isnull=False).count() == 3
+
+
+def test_my_overview_lists_and_cancels(user_client, user, room, day):
+    booking = create_booking(
+        user=user, room=room, start=at(day, "10:00"), end=at(day, "11:00"), title="Podcast"
+    )
+
+    html = user_client.get("/en/my/").content.decode()
+    response = user_client.post(f"/en/my/bookings/{booking.pk}/cancel/", {"next": "/en/my/"})
+
+    booking.refresh_from_db()
+    assert "Podcast" in html
+    assert response["Location"] == "/en/my/"
+    assert booking.status == BookingStatus.CANCELLED
+
+
+def test_my_booking_move_form(user_client, user, room, day):
+    booking = create_booking(
+        user=user, room=room, start=at(day, "10:00"), end=at(day, "11:00"), title="Podcast"
+    )
+
+    response = user_client.post(
+        f"/en/my/bookings/{booking.pk}/",
+        {"start": f"{day}T13:00", "end": f"{day}T14:00", "title": "Podcast 2", "scope": "this"},
+    )
+
+    booking.refresh_from_db()
+    assert response.status_code == 302
+    assert (booking.start, booking.title, booking.sequence) == (at(day, "13:00"), "Podcast 2", 1)
+
+
+def test_my_booking_of_someone_else_is_404(client, user, room, day):
+    booking = create_booking(
+        user=user, room=room, start=at(day, "10:00"), end=at(day, "11:00"), title=""
+    )
+    client.force_login(UserFactory())
+
+    assert client.get(f"/en/my/bookings/{booking.pk}/").status_code == 404
+    assert client.post(f"/en/my/bookings/{booking.pk}/cancel/").status_code == 404
+
+
+def test_manage_bookings_forbidden_for_plain_user(user_client):
+    assert user_client.get("/en/manage/bookings/").status_code == 403
+
+
+def test_manage_bookings_approval_queue(client, facility_manager, user, day):
+    room = RoomFactory(requires_approval=True, name="Greenroom")
+    booking = create_booking(
+        user=user, room=room, start=at(day, "10:00"), end=at(day, "11:00"), title=""
+    )
+    client.force_login(facility_manager)
+
+    queue = client.get("/en/manage/bookings/").content.decode()
+    section = client.get("/en/manage/").content.decode()
+    client.post(f"/en/manage/bookings/{booking.pk}/approve/")
+
+    booking.refresh_from_db()
+    assert "Greenroom" in queue
+    assert "1 booking waits for approval." in section
+    assert booking.status == BookingStatus.CONFIRMED
+
+
+def test_manage_bookings_day_view(client, facility_manager, user, room, day):
+    create_booking(
+        user=user, room=room, start=at(day, "10:00"), end=at(day, "11:00"), title="Shoot"
+    )
+    client.force_login(facility_manager)
+
+    html = client.get("/en/manage/bookings/", {"day": day.isoformat()}).content.decode()
+
+    assert "Shoot" in html
+    assert user.name in html
+
+
+def test_manage_closures_create(client, facility_manager, room, day):
+    client.force_login(facility_manager)
+
+    response = client.post(
+        "/en/manage/bookings/closures/",
+        {"room": room.pk, "start": f"{day}T08:00", "end": f"{day}T12:00", "reason": "Onderhoud"},
+    )
+
+    assert response.status_code == 302
+    assert Closure.objects.get().reason == "Onderhoud"
+
+
+def test_manage_closures_both_targets_error(client, facility_manager, room, day):
+    client.force_login(facility_manager)
+
+    html = client.post(
+        "/en/manage/bookings/closures/",
+        {
+            "room": room.pk,
+            "location": room.location.pk,
+            "start": f"{day}T08:00",
+            "end": f"{day}T12:00",
+            "reason": "x",
+        },
+    ).content.decode()
+
+    assert "either a location or a room" in field_error(html, "room")
+
+
+def test_pages_in_dutch(client, room):
+    html = client.get(f"/rooms/{room.slug}/").content.decode()
+
+    assert 'lang="nl"' in html
