@@ -220,6 +220,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several apps' serializers share.
+    "ENUM_NAME_OVERRIDES": {
+        "AffiliationEnum": "accounts.models.Affiliation",
+        "RegistrationStatusEnum": "events.models.RegistrationStatus",
+        "BookingStatusEnum": "booking.models.BookingStatus",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------
