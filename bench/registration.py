@@ -140,7 +140,17 @@ def warm_up(port: int, slug: str) -> None:
         connection.getresponse().read()
 
 
-def rush(port: int, slug: str, tokens: list[str], clients: int):
+def baseline(port: int, count: int, clients: int) -> None:
+    """The same clients against /healthz (one query): what this machine gives right now."""
+    elapsed, results = rush(port, None, [""] * count, clients)
+    latencies = sorted(latency for latency, _status, _body in results)
+    print(
+        f"baseline /healthz:  {len(results) / elapsed:.0f} requests/s, "
+        f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms (same clients, one-query view)"
+    )
+
+
+def rush(port: int, slug: str | None, tokens: list[str], clients: int):
     work: queue.Queue = queue.Queue()
     for token in tokens:
         work.put(token)
@@ -158,11 +168,14 @@ def rush(port: int, slug: str, tokens: list[str], clients: int):
             except queue.Empty:
                 break
             began = time.perf_counter()
-            connection.request(
-                "POST",
-                f"/api/v1/events/{slug}/register/",
-                headers={"Authorization": f"Token {token}", "Content-Length": "0"},
-            )
+            if slug is None:
+                connection.request("GET", "/healthz")
+            else:
+                connection.request(
+                    "POST",
+                    f"/api/v1/events/{slug}/register/",
+                    headers={"Authorization": f"Token {token}", "Content-Length": "0"},
+                )
             response = connection.getresponse()
             body = response.read()
             mine.append((time.perf_counter() - began, response.status, json.loads(body or b"{}")))
@@ -231,6 +244,7 @@ def main():
     server = start_server(args)
     try:
         warm_up(args.port, slug)
+        baseline(args.port, args.registrations, args.clients)
         elapsed, results = rush(args.port, slug, tokens, args.clients)
     finally:
         stop_server(server)
