@@ -444,3 +444,37 @@ def test_attendance_csv_has_a_column_per_session(organiser_client, db):
     assert len(rows[0]) == 3 + 3 + 1
     by_name = {row[0]: row[3:] for row in rows[1:]}
     assert by_name == {"'=cmd|evil": ["1", "1", "0", "2"], "Absent Person": ["0", "0", "0", "0"]}
+
+
+def test_show_free_rooms_lists_busy_and_free_rooms_without_saving(organiser_client, event):
+    busy_room = RoomFactory(slug="studio-a", name="Studio A")
+    RoomFactory(slug="studio-b", name="Studio B", location=busy_room.location)
+    start = future(days=5, hour=10)
+    Booking.objects.create(
+        room=busy_room,
+        user=UserFactory(),
+        start=start,
+        end=start + timedelta(hours=1),
+        blocked_from=start,
+        blocked_until=start + timedelta(hours=1),
+        title="Lab booking",
+    )
+
+    response = organiser_client.post(
+        "/en/manage/events/podcast-workshop/sessions/new/",
+        {
+            "start": start.strftime("%Y-%m-%dT%H:%M"),
+            "end": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "room": "studio-b",
+            "check_rooms": "1",
+        },
+    )
+
+    html = response.content.decode()
+    listing = html[html.index('<ul class="room-busy">') :]
+    studio_a = listing[listing.index("Studio A (") :]
+    studio_b = listing[listing.index("Studio B (") :]
+    assert studio_a.index("busy") < studio_a.index("</li>")
+    assert f"{start:%H:%M}–{start + timedelta(hours=1):%H:%M}" in studio_a[:200]
+    assert studio_b.index("free") < studio_b.index("</li>")
+    assert event.sessions.count() == 1
