@@ -202,3 +202,34 @@ def test_my_page_query_count_is_constant(client, db):
 
     assert Event.objects.count() == 50
     assert len(many) == len(few)
+
+
+def test_admin_deleting_an_event_frees_its_rooms(admin_client, db):
+    from booking.models import Booking
+    from tests.booking.factories import RoomFactory
+
+    event = EventFactory()
+    start = future(days=4)
+    services.add_session(
+        actor=UserFactory(is_superuser=True),
+        event=event,
+        spec=services.SessionSpec(start=start, end=start.replace(hour=12), room=RoomFactory()),
+    )
+
+    admin_client.post(f"/en/admin/events/event/{event.pk}/delete/", {"post": "yes"})
+
+    assert Event.objects.count() == 0
+    assert Booking.objects.get().status == "cancelled"
+
+
+def test_admin_deleting_a_registration_keeps_counters_true(admin_client, event):
+    first = services.register_for_event(user=UserFactory(), event=event)
+    services.register_for_event(user=UserFactory(), event=event)
+    waiting = services.register_for_event(user=UserFactory(), event=event)
+
+    admin_client.post(f"/en/admin/events/registration/{first.pk}/delete/", {"post": "yes"})
+
+    event.refresh_from_db()
+    waiting.refresh_from_db()
+    assert Registration.objects.count() == 2
+    assert (event.seats_taken, event.waitlist_length, waiting.status) == (2, 0, "confirmed")
