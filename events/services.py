@@ -1,9 +1,10 @@
 """Every write to events: programmes, events, sessions, registrations and attendance.
 
-Registrations and cancellations lock the event row (`select_for_update`) and change its seat
-counters in the same transaction, so the critical section is a fixed handful of statements
-however many people are registered. The database backs it up: one live registration per
-person and event, unique queue numbers per event.
+Registrations and cancellations lock the event row and change its seat counters in the same
+transaction, so the critical section is the same few statements however many people are
+registered (no COUNT). On PostgreSQL a registration is one statement (lock, counters, insert);
+elsewhere `select_for_update()` + insert + update. The database backs it up: one live
+registration per person and event, unique queue numbers per event.
 """
 
 from __future__ import annotations
