@@ -233,3 +233,36 @@ def test_admin_deleting_a_registration_keeps_counters_true(admin_client, event):
     waiting.refresh_from_db()
     assert Registration.objects.count() == 2
     assert (event.seats_taken, event.waitlist_length, waiting.status) == (2, 0, "confirmed")
+
+
+def test_event_image_upload_through_the_api(organiser_api, event):
+    response = organiser_api.post(
+        "/api/v1/events/podcast-workshop/image/", {"image": image_upload()}, format="multipart"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["image"].endswith(".jpg")
+    event.refresh_from_db()
+    with Image.open(event.image.path) as stored:
+        assert stored.format == "JPEG"
+
+
+def test_event_image_upload_of_a_non_image_is_bad_request(organiser_api, event):
+    upload = SimpleUploadedFile("x.png", b"<svg/>", content_type="image/png")
+
+    response = organiser_api.post(
+        "/api/v1/events/podcast-workshop/image/", {"image": upload}, format="multipart"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["image"]
+    event.refresh_from_db()
+    assert not event.image
+
+
+def test_event_image_upload_by_plain_user_is_forbidden(user_api, event):
+    response = user_api.post(
+        "/api/v1/events/podcast-workshop/image/", {"image": image_upload()}, format="multipart"
+    )
+
+    assert response.status_code == 403

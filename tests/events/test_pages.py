@@ -478,3 +478,44 @@ def test_show_free_rooms_lists_busy_and_free_rooms_without_saving(organiser_clie
     assert f"{start:%H:%M}–{start + timedelta(hours=1):%H:%M}" in studio_a[:200]
     assert studio_b.index("free") < studio_b.index("</li>")
     assert event.sessions.count() == 1
+
+
+def test_organiser_lowers_capacity_on_the_page_and_nobody_is_removed(organiser_client, event):
+    for _ in range(2):
+        services.register_for_event(user=UserFactory(), event=event)
+
+    organiser_client.post(
+        "/en/manage/events/podcast-workshop/",
+        {
+            "title": "Podcast workshop",
+            "programme": event.programme.pk,
+            "kind": event.kind,
+            "theme": event.theme,
+            "audience": event.audience,
+            "capacity": 1,
+        },
+    )
+
+    event.refresh_from_db()
+    assert (event.capacity, event.seats_taken) == (1, 2)
+    assert Registration.objects.filter(status="confirmed").count() == 2
+    assert "0 / 1" in organiser_client.get("/en/events/podcast-workshop/").content.decode()
+
+
+def test_cancel_through_the_page_after_start_is_refused(db, client, user):
+    started = EventFactory(slug="started")
+    SessionFactory(
+        event=started,
+        start=timezone.now() - timedelta(minutes=5),
+        end=timezone.now() + timedelta(hours=1),
+    )
+    registration = services.register_for_event(user=user, event=started)
+    login(client, user)
+
+    page = client.get("/en/events/started/").content.decode()
+    html = client.post(f"/en/events/registrations/{registration.pk}/cancel/", follow=True)
+
+    assert "Cancel my registration" not in page
+    assert "can no longer be cancelled" in html.content.decode()
+    registration.refresh_from_db()
+    assert registration.status == "confirmed"
