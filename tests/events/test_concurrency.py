@@ -189,3 +189,37 @@ def test_session_and_lab_booking_at_once_never_overlap(live_server):
     assert codes == [201, 409]
     assert Booking.objects.live().count() == 1
     assert Session.objects.count() == Booking.objects.filter(event_session__isnull=False).count()
+
+
+def test_registrations_and_cancellations_at_once_keep_counters_true(live_server):
+    event = EventFactory(slug="mixed", capacity=10)
+    SessionFactory(event=event)
+    leavers = [UserFactory() for _ in range(15)]
+    registrations = [services.register_for_event(user=u, event=event) for u in leavers]
+    jobs = [
+        (f"{live_server.url}/api/v1/registrations/{r.pk}/cancel/", Token.objects.create(user=u).key)
+        for r, u in zip(registrations, leavers, strict=True)
+    ]
+    jobs += [(f"{live_server.url}/api/v1/events/mixed/register/", t) for t in tokens_for(30)]
+    barrier = threading.Barrier(len(jobs))
+
+    def post(job):
+        url, token = job
+        barrier.wait()
+        return requests.post(url, headers={"Authorization": f"Token {token}"}, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        codes = [r.status_code for r in pool.map(post, jobs)]
+
+    assert codes == [200] * 15 + [201] * 30
+    event.refresh_from_db()
+    rows = Registration.objects.filter(event=event)
+    confirmed = rows.filter(status="confirmed").count()
+    waiting = sorted(rows.filter(status="waitlisted").values_list("queue_number", flat=True))
+    assert (confirmed, len(waiting)) == (10, 20)
+    assert (event.seats_taken, event.waitlist_length) == (10, 20)
+    assert len(set(waiting)) == 20
+    # Everyone who waits came after everyone confirmed by promotion: the line kept its order.
+    promoted = rows.filter(status="confirmed", queue_number__isnull=False)
+    if promoted.exists() and waiting:
+        assert max(promoted.values_list("queue_number", flat=True)) < waiting[0]
