@@ -220,6 +220,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for the affiliation choices, wherever they appear (user, bookable_by, audience).
+    "ENUM_NAME_OVERRIDES": {"AffiliationEnum": "accounts.models.Affiliation"},
 }
 
 # --- Security -------------------------------------------------------------------------------
