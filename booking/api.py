@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from accounts.roles import is_facility_manager
 from booking import facility_services, selectors, services
 from booking.errors import BookingError, booking_error_response, local_isoformat
-from booking.models import Closure, Location, OpeningHours, Room
+from booking.models import Booking, Closure, Location, OpeningHours, Room
 from booking.serializers import (
     BookingCreateSerializer,
     BookingFilterSerializer,
@@ -107,6 +107,10 @@ class RoomViewSet(
             )
         return rooms
 
+    @extend_schema(parameters=[RoomFilterSerializer])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         serializer.instance = facility_services.save_room(**serializer.validated_data)
 
@@ -169,6 +173,8 @@ class BookingViewSet(
     serializer_class = BookingSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Booking.objects.none()
         bookings = selectors.visible_bookings(self.request.user).order_by("start", "id")
         if self.action != "list":
             return bookings
@@ -182,6 +188,10 @@ class BookingViewSet(
         if "to" in filters:
             bookings = bookings.filter(start__lt=filters["to"])
         return bookings
+
+    @extend_schema(parameters=[BookingFilterSerializer])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer})
     def create(self, request):

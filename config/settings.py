@@ -220,7 +220,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # One name per choice set that several apps' serializers share.
+    # One name per choice set that several apps' serializers share (affiliation: user,
+    # bookable_by, audience; status: bookings and registrations).
     "ENUM_NAME_OVERRIDES": {
         "AffiliationEnum": "accounts.models.Affiliation",
         "RegistrationStatusEnum": "events.models.RegistrationStatus",

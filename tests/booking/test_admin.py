@@ -44,3 +44,39 @@ def test_admin_approve_action_goes_through_service(admin_client, user, day):
 
     booking.refresh_from_db()
     assert (booking.status, booking.sequence) == (BookingStatus.CONFIRMED, 1)
+
+
+def test_admin_room_photo_goes_through_checks(admin_client, room):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.booking.test_photos import image_bytes, png_claiming
+
+    data = {
+        "slug": room.slug,
+        "name": room.name,
+        "location": room.location.pk,
+        "kind": room.kind,
+        "capacity": room.capacity,
+        "amenities": "[]",
+        "bookable_by": '["hu"]',
+        "min_duration_minutes": 30,
+        "max_duration_minutes": 480,
+        "max_days_ahead": 90,
+        "min_notice_minutes": 0,
+        "buffer_minutes": 0,
+        "is_active": "on",
+    }
+    url = f"/en/admin/booking/room/{room.pk}/change/"
+
+    refused = admin_client.post(
+        url, {**data, "new_photo": SimpleUploadedFile("b.png", png_claiming(9000, 9000))}
+    )
+    accepted = admin_client.post(
+        url, {**data, "new_photo": SimpleUploadedFile("p.jpg", image_bytes())}
+    )
+
+    room.refresh_from_db()
+    assert "at most 25 megapixels" in refused.content.decode()
+    assert accepted.status_code == 302
+    assert room.photo.name.endswith(".jpg")
+    assert room.thumbnail

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from booking.models import Booking, BookingStatus, Location, Room, RoomKind
 from booking.privacy import erase_user_data, export_user_data
-from booking.services import cancel_booking, create_booking, decline_booking
+from booking.services import approve_booking, cancel_booking, create_booking, decline_booking
 from tests.booking.conftest import at
 from tests.booking.factories import RoomFactory
 from tests.factories import UserFactory
@@ -68,6 +68,20 @@ def test_booking_mail_pending_and_declined(
         f"Booking request received: {room.name}",
         f"Booking declined: {room.name}",
     ]
+
+
+def test_booking_mail_on_approval(day, facility_manager, django_capture_on_commit_callbacks):
+    user = UserFactory(language="en")
+    room = RoomFactory(requires_approval=True)
+    booking = create_booking(
+        user=user, room=room, start=at(day, "10:00"), end=at(day, "11:00"), title=""
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_booking(booking=booking, actor=facility_manager)
+
+    assert [m.subject for m in mail.outbox] == [f"Booking approved: {room.name}"]
+    assert "has been approved" in mail.outbox[0].body
 
 
 def test_booking_mail_not_sent_when_rolled_back(
