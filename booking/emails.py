@@ -83,10 +83,13 @@ def send(booking: Booking, event: str) -> None:
 
 def send_after_commit(booking: Booking, event: str) -> None:
     """Queue the mail for when the outermost transaction commits; a rollback sends nothing."""
-    booking_id = booking.pk
+    booking_id, status_then = booking.pk, booking.status
 
     def deliver():
         fresh = Booking.objects.select_related("room", "room__location", "user").get(pk=booking_id)
+        # The mail tells what happened then ("request received"), even if a manager has
+        # decided since, within the same transaction.
+        fresh.status = status_then
         send(fresh, event)
 
     transaction.on_commit(deliver)
