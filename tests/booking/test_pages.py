@@ -285,3 +285,23 @@ def test_room_detail_free_link_prefills_form(client, room, day):
     ).content.decode()
     assert f'value="{day}T12:00"' in html
     assert f'value="{day}T13:00"' in html
+
+
+def test_room_detail_form_dst_repeat_error(user_client):
+    day = next_clock_change(spring=False)
+    room = RoomFactory(location=LocationFactory(hours={6: ("00:00", "23:00")}))
+
+    html = user_client.post(
+        f"/en/rooms/{room.slug}/", form_data(day, "02:30", "04:00")
+    ).content.decode()
+
+    assert "happens twice" in field_error(html, "start")
+
+
+def test_room_detail_form_short_notice_error(user_client):
+    room = RoomFactory(min_notice_minutes=2 * 24 * 60)
+    soon = timezone.localdate() + timedelta(days=1)
+
+    html = user_client.post(f"/en/rooms/{room.slug}/", form_data(soon)).content.decode()
+
+    assert "at least 2880 minutes" in field_error(html, "start")
