@@ -100,7 +100,7 @@ def register_for_event(*, user, event: Event) -> Registration:
         raise RegistrationError(_("This event is full and has no waitlist."), code="conflict")
     registration.event = event
     registration.user = user
-    transaction.on_commit(lambda: emails.send_registration_mail(registration))
+    _mail_after_commit(emails.mail_kind_for(registration), [registration.pk])
     return registration
 
 
@@ -220,10 +220,11 @@ def _promote(locked: Event, *, limit: int | None = None) -> list[int]:
 
 
 def _mail_after_commit(kind: str, registration_ids: list[int]) -> None:
+    # With a task queue the request only enqueues; rendering and sending run in the worker.
+    from events.tasks import send_registration_mail
+
     for registration_id in registration_ids:
-        transaction.on_commit(
-            lambda pk=registration_id: emails.send_registration_mail(pk, kind=kind)
-        )
+        transaction.on_commit(lambda pk=registration_id: send_registration_mail.delay(pk, kind))
 
 
 def cancel_registration(*, registration: Registration, actor) -> Registration:
