@@ -12,6 +12,7 @@ Rules (tested in tests/feeds/):
 """
 
 from datetime import date
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Count, Max, QuerySet
@@ -35,7 +36,14 @@ def session_uid(session_id: int) -> str:
 
 
 def event_url(event: Event) -> str:
-    return settings.SITE_URL + reverse("events:detail", kwargs={"slug": event.slug})
+    # URL resolving costs more than the rest of an entry; feeds repeat few events.
+    return settings.SITE_URL + _event_path(event.slug, get_language())
+
+
+@lru_cache(maxsize=4096)
+def _event_path(slug: str, language: str) -> str:
+    with translation.override(language):
+        return reverse("events:detail", kwargs={"slug": slug})
 
 
 def session_item(
