@@ -148,7 +148,8 @@ class Tab:
         page = self.page
         page.wait_for_load_state("load")
         url = urldefrag(page.url).url
-        assert self.statuses and self.statuses[-1][1] < 400, f"{url}: {self.statuses[-1:]}"
+        assert self.statuses, url
+        assert self.statuses[-1][1] < 400, f"{url}: {self.statuses[-1]}"
         assert page.locator("html").get_attribute("lang") == self.variant.language, url
         if self.variant.language == "en":
             assert urlsplit(url).path.startswith("/en/"), url
