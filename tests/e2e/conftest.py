@@ -143,6 +143,18 @@ class Tab:
         self.page.goto(self.url(path))
         return self.audit()
 
+    def click(self, locator):
+        """Follow a link or press a submit button, wait for the next page, audit it."""
+        with self.page.expect_navigation():
+            locator.tap() if self.variant.is_phone else locator.click()
+        return self.audit()
+
+    def press(self, locator, key: str = "Enter"):
+        """Submit a form from the keyboard, wait for the next page, audit it."""
+        with self.page.expect_navigation():
+            locator.press(key)
+        return self.audit()
+
     def audit(self):
         """Check the page now shown: language, status, CSP, and axe-core's serious findings."""
         page = self.page
@@ -200,7 +212,18 @@ def sign_in_cookie(user, site: str) -> dict:
 
 
 @pytest.fixture
-def open_tab(browser, e2e_server, variant, transactional_db):
+def _role_groups(transactional_db):
+    # A transactional test flushes the tables afterwards, the groups the migrations made too.
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import ROLE_GROUPS
+
+    for name in ROLE_GROUPS:
+        Group.objects.get_or_create(name=name)
+
+
+@pytest.fixture
+def open_tab(browser, e2e_server, variant, transactional_db, _role_groups):
     """open_tab(user=None) -> a Tab in a fresh browser context; signed in as `user` if given."""
     tabs, contexts = [], []
 

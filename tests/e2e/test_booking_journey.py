@@ -93,19 +93,19 @@ def find_free_lab(tab, tuesday: date) -> None:
     page.locator("#id_free_until").fill(local_input(tuesday, "17:00"))
     page.locator("#id_capacity").fill("6")
     page.locator("#id_kind").select_option("lab")
-    page.locator("#id_capacity").press("Enter")
+    tab.press(page.locator("#id_capacity"))
     page.wait_for_url(re.compile(r"\?free_from="))
-    tab.audit()
     assert page.locator(".room-cards h2").all_inner_texts() == ["Immersive Lab"]
     tab.screenshot("rooms-search")
 
 
-def fill_booking(page, tuesday: date, start: str, end: str, title: str) -> None:
+def book(tab, tuesday: date, start: str, end: str, title: str) -> None:
+    page = tab.page
     page.locator("#id_start").fill(local_input(tuesday, start))
     page.locator("#id_end").fill(local_input(tuesday, end))
     page.locator("#id_title").fill(title)
     page.locator("#id_attendees").fill("6")
-    page.locator("#book-heading ~ form button[type=submit]").click()
+    tab.click(page.locator("#book-heading ~ form button[type=submit]"))
 
 
 def test_student_books_moves_and_cancels_a_lab(open_tab, surfconext, labs):
@@ -117,12 +117,10 @@ def test_student_books_moves_and_cancels_a_lab(open_tab, surfconext, labs):
     assert User.objects.get(email="sanne.devries@student.hu.nl").affiliation == "hu"
     tab.screenshot("rooms")
     find_free_lab(tab, tuesday)
-    page.get_by_role("link", name="Immersive Lab").click()
-    tab.audit()
+    tab.click(page.get_by_role("link", name="Immersive Lab"))
     tab.screenshot("room-week")
-    fill_booking(page, tuesday, "13:00", "15:00", "Montage VR-docu")
+    book(tab, tuesday, "13:00", "15:00", "Montage VR-docu")
     page.wait_for_url(re.compile(r"/my/bookings/\d+/$"))
-    tab.audit()
     booking = Booking.objects.get(room=labs)
     assert (booking.start, booking.end, booking.attendees, booking.status) == (
         at(tuesday, "13:00"),
@@ -138,21 +136,16 @@ def test_student_books_moves_and_cancels_a_lab(open_tab, surfconext, labs):
     tab.screenshot("my-bookings")
     entry = page.locator(".booking-list li", has_text="Immersive Lab")
     assert entry.locator(".status-confirmed").count() == 1
-    entry.get_by_role("link", name="Immersive Lab").click()
-    tab.audit()
+    tab.click(entry.get_by_role("link", name="Immersive Lab"))
 
     page.locator("#id_start").fill(local_input(tuesday, "15:00"))
     page.locator("#id_end").fill(local_input(tuesday, "17:00"))
-    page.locator("#id_end").press("Enter")
-    page.wait_for_load_state("load")
-    tab.audit()
+    tab.press(page.locator("#id_end"))
     booking.refresh_from_db()
     assert (booking.start, booking.end) == (at(tuesday, "15:00"), at(tuesday, "17:00"))
     assert page.locator(".messages .message-success").count() == 1
 
-    page.locator("button.danger").click()
-    page.wait_for_load_state("load")
-    tab.audit()
+    tab.click(page.locator("button.danger"))
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert page.locator(".status-cancelled").count() == 1
@@ -167,14 +160,11 @@ def second_student_is_told_the_slot_is_taken(open_tab, tuesday: date) -> None:
     tab.goto("/accounts/login/?next=" + tab.path("/rooms/immersive-lab/"))
     page.locator("#id_login").fill(daan.email)
     page.locator("#id_password").fill(DEFAULT_PASSWORD)
-    page.locator("#id_password").press("Enter")
+    tab.press(page.locator("#id_password"))
     page.wait_for_url(tab.url("/rooms/immersive-lab/"))
-    tab.audit()
 
-    fill_booking(page, tuesday, "14:00", "16:00", "Ook een montage")
-    page.wait_for_load_state("load")
+    book(tab, tuesday, "14:00", "16:00", "Ook een montage")
 
-    tab.audit()
     assert page.url.startswith(tab.url("/rooms/immersive-lab/"))
     error = page.locator("#id_start_error")
     assert error.is_visible()

@@ -61,9 +61,8 @@ def sign_up(tab, mailoutbox) -> None:
     page.locator("#id_name").fill("Fatima Yilmaz")
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)
-    page.locator("#id_password2").press("Enter")
+    tab.press(page.locator("#id_password2"))
     page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
-    tab.audit()
 
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == [EMAIL]
@@ -71,9 +70,7 @@ def sign_up(tab, mailoutbox) -> None:
     # The mail links to the public host name (https); the same path on the test server.
     page.goto(tab.site + urlsplit(link).path)
     tab.audit()
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state("load")
-    tab.audit()
+    tab.click(page.locator("main form button[type=submit]"))
     user = User.objects.get(email=EMAIL)
     assert (user.name, user.affiliation) == ("Fatima Yilmaz", "public")
     assert user.emailaddress_set.get().verified
@@ -81,8 +78,7 @@ def sign_up(tab, mailoutbox) -> None:
 
 def open_from_timetable(tab, title: str):
     page = tab.goto("/events/?programme=dutch-media-week-2026")
-    page.get_by_role("link", name=title).click()
-    return tab.audit()
+    return tab.click(page.get_by_role("link", name=title))
 
 
 def test_public_member_signs_up_registers_and_is_promoted_from_waitlist(
@@ -100,16 +96,12 @@ def test_public_member_signs_up_registers_and_is_promoted_from_waitlist(
     tab.screenshot("dmw-timetable")
     open_from_timetable(tab, "AI in de nieuwsredactie")
     tab.screenshot("event")
-    page.locator("form[action$='/register/'] button").click()
-    page.wait_for_load_state("load")
-    tab.audit()
+    tab.click(page.locator("form[action$='/register/'] button"))
     assert page.locator("p.status-confirmed").count() == 1
     assert page.locator(".messages .message-success").count() == 1
 
     open_from_timetable(tab, "Immersive storytelling")
-    page.locator("form[action$='/register/'] button").click()
-    page.wait_for_load_state("load")
-    tab.audit()
+    tab.click(page.locator("form[action$='/register/'] button"))
     assert page.locator("p.status-waitlisted").count() == 1
     fatima = User.objects.get(email=EMAIL)
     waiting = Registration.objects.get(user=fatima, event=media_week["full"])
@@ -135,7 +127,5 @@ def someone_cancels(open_tab, media_week) -> None:
     tab = open_tab(media_week["daan"])
     page = tab.goto("/events/immersive-storytelling/")
     assert page.locator("p.status-confirmed").count() == 1
-    page.locator("form[action*='/events/registrations/'] button").click()
-    page.wait_for_load_state("load")
-    tab.audit()
+    tab.click(page.locator("form[action*='/events/registrations/'] button"))
     assert page.locator("p.status-confirmed, p.status-waitlisted").count() == 0
