@@ -35,7 +35,13 @@ $(OIDC_PROVIDER): tests/oidc/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the SSO end-to-end tests (tests/oidc) will be skipped"; fi
 
-test: $(VENV)/.dev-installed $(OIDC_PROVIDER)
+# ical.js (Thunderbird's parser) reads the feeds in tests/feeds; skipped without npm.
+ICALJS := tests/feeds/icaljs/node_modules/.package-lock.json
+$(ICALJS): tests/feeds/icaljs/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/feeds/icaljs --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the ical.js feed tests (tests/feeds) will be skipped"; fi
+
+test: $(VENV)/.dev-installed $(OIDC_PROVIDER) $(ICALJS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
@@ -56,4 +62,4 @@ lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements/dev.lock -q
 
 clean:
-	rm -rf $(VENV) db.sqlite3* media/
+	rm -rf $(VENV) db.sqlite3* media/ tests/oidc/node_modules

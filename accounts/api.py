@@ -40,3 +40,12 @@ class MeView(generics.RetrieveUpdateAPIView):
             name=data.get("name", user.name),
             language=data.get("language", user.language),
         )
+
+
+class FeedTokenView(APIView):
+    """Rotate the personal feed token: the old feed URL answers 404 from now on."""
+
+    @extend_schema(request=None, responses={200: MeSerializer})
+    def post(self, request):
+        user = services.rotate_feed_token(user=request.user)
+        return Response(MeSerializer(user, context={"request": request}).data)

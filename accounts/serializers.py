@@ -1,9 +1,11 @@
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import Throttled
 
+from accounts.feed_tokens import feed_token
 from accounts.models import User
 from accounts.selectors import email_is_verified
 
@@ -37,7 +39,15 @@ class TokenSerializer(serializers.Serializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
+    feed_url = serializers.SerializerMethodField(
+        help_text="The personal calendar feed (bookings and registrations); keep it secret."
+    )
+
     class Meta:
         model = User
-        fields = ["email", "name", "affiliation", "language"]
+        fields = ["email", "name", "affiliation", "language", "feed_url"]
         read_only_fields = ["email", "affiliation"]
+
+    def get_feed_url(self, user) -> str:
+        path = reverse("feed-me", kwargs={"token": feed_token(user)})
+        return self.context["request"].build_absolute_uri(path)

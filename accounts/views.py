@@ -3,6 +3,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -58,3 +59,13 @@ def erase_account(request):
         messages.success(request, _("Your account and your personal data have been erased."))
         return redirect("home")
     return render(request, "accounts/erase.html", {"form": form})
+
+
+@login_required
+@require_POST
+def rotate_feed_token(request):
+    services.rotate_feed_token(user=request.user)
+    messages.success(
+        request, _("Your calendar feed has a new address; the old one no longer works.")
+    )
+    return redirect(reverse("my") + "#my-feed-heading")

@@ -4,6 +4,8 @@ All booking mail goes through `build_message`/`send`, so the feeds issue can att
 .ics (METHOD:REQUEST or CANCEL) in one place and a later issue can move sending onto a queue.
 """
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -11,6 +13,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from booking.feeds import personal_booking_item
+from booking.ical import Person, invitation_part, organizer
 from booking.models import Booking, BookingStatus
 
 CREATED = "created"
@@ -18,6 +22,7 @@ MOVED = "moved"
 APPROVED = "approved"
 DECLINED = "declined"
 CANCELLED = "cancelled"
+REMINDER = "reminder"
 
 
 def subject_for(booking: Booking, event: str) -> str:
@@ -29,6 +34,7 @@ def subject_for(booking: Booking, event: str) -> str:
         APPROVED: _("Booking approved: %(room)s"),
         DECLINED: _("Booking declined: %(room)s"),
         CANCELLED: _("Booking cancelled: %(room)s"),
+        REMINDER: _("Reminder: your booking of %(room)s"),
     }
     return subjects[event] % {"room": booking.room.name}
 
@@ -50,7 +56,23 @@ def build_message(booking: Booking, event: str) -> EmailMultiAlternatives:
         message.attach_alternative(
             render_to_string("booking/email/booking.html", context), "text/html"
         )
+        if event != REMINDER:  # a reminder changes nothing a calendar needs to know
+            message.attach(invitation(booking, event))
     return message
+
+
+def invitation(booking: Booking, event: str):
+    """The booking as a calendar invitation: REQUEST while it holds the room, CANCEL after.
+
+    Same UID as in every feed; SEQUENCE is the booking's, which every change raised."""
+    user = booking.user
+    item = replace(
+        personal_booking_item(booking, settings.SITE_URL),
+        organizer=organizer(),
+        attendees=(Person(user.email, user.name),),
+    )
+    method = "CANCEL" if event in (CANCELLED, DECLINED) else "REQUEST"
+    return invitation_part([item], method=method, name=booking.room.name)
 
 
 def send(booking: Booking, event: str) -> None:

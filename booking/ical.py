@@ -12,7 +12,11 @@ Choices that calendar apps depend on:
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.mime.text import MIMEText
+from email.utils import parseaddr
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from icalendar import Calendar, Event, Timezone, vCalAddress, vDuration, vText
 
 from booking.timezones import LOCAL_TZ
@@ -78,13 +82,22 @@ def _address(person: Person, role: str | None = None) -> vCalAddress:
     return address
 
 
+def _local(moment: datetime) -> datetime:
+    """Amsterdam wall time with TZID, except for the second pass through the autumn hour:
+    RFC 5545 reads an ambiguous local time as its first occurrence, so that one is UTC."""
+    local = moment.astimezone(LOCAL_TZ)
+    if local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset():
+        return moment.astimezone(UTC)
+    return local
+
+
 def _event(item: CalendarItem) -> Event:
     event = Event()
     event.add("uid", item.uid)
     event.add("dtstamp", item.last_modified.astimezone(UTC))
     event.add("last-modified", item.last_modified.astimezone(UTC))
-    event.add("dtstart", item.start.astimezone(LOCAL_TZ))
-    event.add("dtend", item.end.astimezone(LOCAL_TZ))
+    event.add("dtstart", _local(item.start))
+    event.add("dtend", _local(item.end))
     event.add("summary", item.summary)
     event.add("sequence", item.sequence)
     event.add("status", item.status)
@@ -134,3 +147,25 @@ def build_calendar(
     for item in items:
         calendar.add_component(_event(item))
     return calendar.to_ical()
+
+
+def uid_host() -> str:
+    """The host in every UID: stable for the installation, whatever host a request used."""
+    return urlsplit(settings.SITE_URL).hostname or "mediacampus.local"
+
+
+def organizer() -> Person:
+    """The system sends every invitation, so it is the ORGANIZER (replies go nowhere)."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return Person(address, name)
+
+
+def invitation_part(items: list[CalendarItem], *, method: str, name: str) -> MIMEText:
+    """An iTIP invitation (RFC 5546) as a mail part: Outlook and Gmail show
+    `text/calendar; method=REQUEST` as an invitation with the event, CANCEL as its removal."""
+    body = build_calendar(items, name=name, uid=items[0].uid, method=method)
+    part = MIMEText(body.decode(), "calendar", "utf-8")
+    part.set_param("method", method)
+    filename = "cancel.ics" if method == "CANCEL" else "invite.ics"
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part

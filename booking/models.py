@@ -241,6 +241,8 @@ class Booking(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Set by whichever worker claims the 24-hour reminder; the claim is what makes it once.
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, editable=False)
 
     objects = BookingQuerySet.as_manager()
 

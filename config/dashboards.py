@@ -16,6 +16,8 @@ from django.apps import apps
 class Section:
     template: str
     context: dict = field(default_factory=dict)
+    # Lower comes first; the apps' own lists (bookings, registrations) keep the default.
+    order: int = 50
 
 
 def collect_sections(request, hook: str) -> list[Section]:
@@ -27,4 +29,4 @@ def collect_sections(request, hook: str) -> list[Section]:
         provider = getattr(import_module(module_name), hook, None)
         if provider is not None:
             sections.extend(provider(request))
-    return sections
+    return sorted(sections, key=lambda section: section.order)

@@ -18,6 +18,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_patterns)),
+    path("feeds/", include("booking.feed_urls")),
+    path("feeds/", include("events.feed_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

@@ -8,12 +8,17 @@ text with an HTML alternative.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from booking.ical import Person, invitation_part, organizer
+from events.feeds import session_item
 from events.models import Registration, RegistrationStatus
 
 SUBJECTS = {
@@ -60,7 +65,7 @@ def send_registration_mail(registration_id: int, kind: str | None = None) -> Non
         context = {
             "user": user,
             "event": event,
-            "sessions": list(event.sessions.all()),
+            "sessions": list(event.sessions.select_related("room__location")),
             "position": waitlist_position(registration),
             "event_url": f"{settings.SITE_URL}{_event_path(event, user.language)}",
             "kind": kind,
@@ -73,7 +78,35 @@ def send_registration_mail(registration_id: int, kind: str | None = None) -> Non
         message.attach_alternative(
             render_to_string("events/email/registration.html", context), "text/html"
         )
+        for part in invitations(registration, context["sessions"], kind):
+            message.attach(part)
     message.send()
+
+
+def invitations(registration: Registration, sessions: list, kind: str) -> list:
+    """One iTIP invitation per session (iTIP allows one UID per message): REQUEST once the
+    seat is confirmed, CANCEL when the registration ends; none while on the waitlist.
+
+    SEQUENCE follows the personal feed: the session's own, plus one once confirmed, plus
+    one more for the cancellation, so each message outranks the one before."""
+    if kind == "waitlisted":
+        return []
+    method = "CANCEL" if kind == "cancelled" else "REQUEST"
+    user = registration.user
+    parts = []
+    for session in sessions:
+        session.event = registration.event
+        item = replace(
+            session_item(
+                session,
+                status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
+                sequence_offset=2 if method == "CANCEL" else 1,
+            ),
+            organizer=organizer(),
+            attendees=(Person(user.email, user.name),),
+        )
+        parts.append(invitation_part([item], method=method, name=registration.event.title))
+    return parts
 
 
 def _event_path(event, language: str) -> str:
@@ -81,3 +114,57 @@ def _event_path(event, language: str) -> str:
 
     with translation.override(language):
         return reverse("events:detail", kwargs={"slug": event.slug})
+
+
+SESSION_SUBJECTS = {
+    "moved": lambda event: _("Session changed: %(title)s") % {"title": event.title},
+    "removed": lambda event: _("Session cancelled: %(title)s") % {"title": event.title},
+    "reminder": lambda event: _("Reminder: %(title)s starts within a day") % {"title": event.title},
+}
+
+
+def session_change_after_commit(session, kind: str) -> None:
+    """Tell everyone confirmed for the event that a session moved ("moved", a new REQUEST),
+    was dropped ("removed", a CANCEL) or starts within a day ("reminder"), after commit.
+
+    The calendar entry is taken now: a removed session is gone by the time mail goes out."""
+    event = session.event
+    session.event = event
+    cancel = kind == "removed"
+    item = session_item(
+        session,
+        status="CANCELLED" if cancel else "CONFIRMED",
+        sequence_offset=2 if cancel else 1,
+    )
+    users = [
+        registration.user
+        for registration in Registration.objects.filter(
+            event=event, status=RegistrationStatus.CONFIRMED, user__isnull=False
+        ).select_related("user")
+    ]
+
+    def deliver():
+        for user in users:
+            _send_session_change(user, event, item, kind)
+
+    transaction.on_commit(deliver)
+
+
+def _send_session_change(user, event, item, kind: str) -> None:
+    with translation.override(user.language):
+        context = {"user": user, "event": event, "item": item, "kind": kind}
+        message = EmailMultiAlternatives(
+            subject=SESSION_SUBJECTS[kind](event),
+            body=render_to_string("events/email/session_change.txt", context),
+            to=[user.email],
+        )
+        message.attach_alternative(
+            render_to_string("events/email/session_change.html", context), "text/html"
+        )
+        if kind != "reminder":  # a reminder changes nothing a calendar needs to know
+            invite = replace(
+                item, organizer=organizer(), attendees=(Person(user.email, user.name),)
+            )
+            method = "CANCEL" if kind == "removed" else "REQUEST"
+            message.attach(invitation_part([invite], method=method, name=event.title))
+    message.send()

@@ -148,6 +148,12 @@ class Session(models.Model):
     location_text = models.CharField(
         _("place"), max_length=200, blank=True, help_text=_("Where, when not in one of our rooms.")
     )
+    # RFC 5545 SEQUENCE of the session's calendar entries: grows on every change a calendar
+    # must pick up (time, place, title).
+    sequence = models.PositiveIntegerField(_("sequence"), default=0, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Set by whichever worker claims the 24-hour reminder; the claim is what makes it once.
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("session")

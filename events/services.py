@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db.models import F, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -234,6 +234,8 @@ EVENT_FIELDS = (
     "organiser",
     "image",
 )
+# Fields that calendars show for each session (SUMMARY, DESCRIPTION).
+CALENDAR_FIELDS = {"title", "description"}
 
 
 def _check_window(opens, closes) -> None:
@@ -288,6 +290,9 @@ def update_event(
         if "title" in changes:
             with _room_errors():
                 _rename_room_bookings(actor=actor, event=event)
+        if changes.keys() & CALENDAR_FIELDS:
+            # What calendars show of every session changed: they must pick it up.
+            event.sessions.update(sequence=F("sequence") + 1, updated_at=timezone.now())
         if sessions is not None:
             _replace_sessions(actor=actor, event=event, specs=sessions)
     event.seats_taken = locked.seats_taken
@@ -350,6 +355,14 @@ def move_session(*, actor, session: Session, spec: SessionSpec) -> Session:
     """Move a session in time or place; its room booking moves, or is swapped, with it."""
     _require_organiser(actor)
     _check_session_times(spec)
+    unchanged = (session.start, session.end, session.location_text) == (
+        spec.start,
+        spec.end,
+        spec.location_text,
+    ) and session.room_id == (spec.room.pk if spec.room else None)
+    if unchanged:
+        # Re-saving the full session list must not disturb calendars (SEQUENCE) or the room.
+        return session
     with transaction.atomic(), _room_errors():
         same_room = spec.room is not None and session.room_id == spec.room.pk
         if same_room and session.booking_id:
@@ -369,7 +382,10 @@ def move_session(*, actor, session: Session, spec: SessionSpec) -> Session:
         session.room = spec.room
         session.start, session.end = spec.start, spec.end
         session.location_text = spec.location_text
+        session.sequence = F("sequence") + 1
         session.save()
+        session.refresh_from_db(fields=["sequence"])
+        emails.session_change_after_commit(session, "moved")
     return session
 
 
@@ -383,6 +399,7 @@ def cancel_session(*, actor, session: Session) -> None:
     _require_organiser(actor)
     with transaction.atomic(), _room_errors():
         _release_room(actor=actor, session=session)
+        emails.session_change_after_commit(session, "removed")
         session.delete()
 
 

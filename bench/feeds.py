@@ -1,0 +1,190 @@
+"""Benchmark: the programme feed through HTTP against icalendar alone (the floor).
+
+Seeds a PostgreSQL database with a programme of 1,000 and one of 10,000 sessions, serves
+the project with gunicorn (1 worker, Redis as the shared cache), and prints for each size:
+the median time of a rebuild (cache flushed), of a cached answer, of a 304, and of
+`icalendar` alone serialising the same events from memory; and the rebuild/floor ratio.
+
+    .venv/bin/python bench/feeds.py            # needs PostgreSQL and Redis on 127.0.0.1
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.request import Request, urlopen
+
+ROOT = Path(__file__).resolve().parents[1]
+DB = "mc_bench_feeds"
+PORT = 8765
+REDIS_DB = "redis://127.0.0.1:6379/13"
+SIZES = (1_000, 10_000)
+RUNS = 5
+
+os.environ.update(
+    DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}",
+    REDIS_URL=REDIS_DB,
+    DJANGO_SETTINGS_MODULE="config.settings",
+    LOG_LEVEL="WARNING",
+)
+sys.path.insert(0, str(ROOT))
+
+
+def psql(sql: str) -> None:
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql, "postgres"], check=True
+    )
+
+
+def prepare_database() -> None:
+    psql(f"DROP DATABASE IF EXISTS {DB}")
+    psql(f"CREATE DATABASE {DB}")
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=os.environ
+    )
+
+
+def seed() -> None:
+    from events.models import Event, Programme, Session
+
+    start = datetime(2027, 1, 4, 9, tzinfo=UTC)
+    for size in SIZES:
+        programme = Programme.objects.create(slug=f"p{size}", name=f"Programme {size}")
+        events = Event.objects.bulk_create(
+            Event(
+                slug=f"p{size}-e{n}",
+                programme=programme,
+                kind="dmw_session",
+                theme="media_ict",
+                title=f"Session {n}: immersive storytelling",
+                description="Hands-on with volumetric video and spatial audio. " * 3,
+                capacity=40,
+            )
+            for n in range(size // 10)
+        )
+        Session.objects.bulk_create(
+            Session(
+                event=events[n % len(events)],
+                start=start + timedelta(hours=3 * n),
+                end=start + timedelta(hours=3 * n + 2),
+                location_text="Studio 21, Media Park, Hilversum",
+            )
+            for n in range(size)
+        )
+
+
+def get(path: str, **headers) -> tuple[float, int, dict]:
+    request = Request(f"http://127.0.0.1:{PORT}{path}", headers=headers)
+    began = time.perf_counter()
+    try:
+        with urlopen(request, timeout=120) as response:
+            response.read()
+            status, answer_headers = response.status, dict(response.headers)
+    except Exception as error:  # urllib raises on 304
+        status, answer_headers = getattr(error, "code", 0), dict(getattr(error, "headers", {}))
+    return time.perf_counter() - began, status, answer_headers
+
+
+def flush_cache() -> None:
+    import redis
+
+    redis.Redis.from_url(REDIS_DB).flushdb()
+
+
+def floor_seconds(size: int) -> float:
+    """icalendar alone: the same events, from memory, same properties, serialised."""
+    from icalendar import Calendar, Event, Timezone
+
+    from booking.ical import AMSTERDAM_VTIMEZONE
+    from booking.timezones import LOCAL_TZ
+    from events.models import Session
+
+    rows = list(
+        Session.objects.filter(event__programme__slug=f"p{size}")
+        .select_related("event")
+        .order_by("start")
+    )
+    timings = []
+    for _ in range(RUNS):
+        began = time.perf_counter()
+        calendar = Calendar()
+        calendar.add("prodid", "-//bench//EN")
+        calendar.add("version", "2.0")
+        calendar.add_component(Timezone.from_ical(AMSTERDAM_VTIMEZONE))
+        for s in rows:
+            event = Event()
+            event.add("uid", f"session-{s.pk}@bench")
+            event.add("dtstamp", s.updated_at)
+            event.add("last-modified", s.updated_at)
+            event.add("dtstart", s.start.astimezone(LOCAL_TZ))
+            event.add("dtend", s.end.astimezone(LOCAL_TZ))
+            event.add("summary", s.event.title)
+            event.add("sequence", s.sequence)
+            event.add("status", "CONFIRMED")
+            event.add("description", s.event.description)
+            event.add("location", s.location_text)
+            event.add("url", f"https://example.org/events/{s.event.slug}/")
+            calendar.add_component(event)
+        calendar.to_ical()
+        timings.append(time.perf_counter() - began)
+    return statistics.median(timings)
+
+
+def main() -> None:
+    prepare_database()
+    import django
+
+    django.setup()
+    seed()
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PORT}"),
+            *("-w", "1", "--timeout", "300"),
+        ],
+        cwd=ROOT,
+        env=os.environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                if get("/healthz")[1] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        print(f"{'sessions':>9} {'rebuild':>9} {'floor':>9} {'ratio':>6} {'cached':>9} {'304':>9}")
+        for size in SIZES:
+            path = f"/feeds/programmes/p{size}.ics"
+            rebuilds = []
+            for _ in range(RUNS):
+                flush_cache()
+                seconds, status, headers = get(path)
+                assert status == 200, status
+                rebuilds.append(seconds)
+            cached = [get(path)[0] for _ in range(RUNS)]
+            etag = headers["ETag"]
+            not_modified = []
+            for _ in range(RUNS * 4):
+                seconds, status, _headers = get(path, **{"If-None-Match": etag})
+                assert status == 304, status
+                not_modified.append(seconds)
+            floor = floor_seconds(size)
+            rebuild = statistics.median(rebuilds)
+            print(
+                f"{size:>9,} {rebuild * 1000:>7.0f}ms {floor * 1000:>7.0f}ms "
+                f"{rebuild / floor:>6.2f} {statistics.median(cached) * 1000:>7.1f}ms "
+                f"{statistics.median(not_modified) * 1000:>7.1f}ms"
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        flush_cache()
+
+
+if __name__ == "__main__":
+    main()

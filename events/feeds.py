@@ -1,0 +1,195 @@
+"""Event sessions as calendar entries: the public events feed (filterable by programme and
+theme), a programme's feed, an event's feed, the personal feed, and registration mail.
+
+Rules (tested in tests/feeds/):
+- every session is one VEVENT with UID `session-<id>@<host>` and SEQUENCE from the session,
+  which grows when its time, place, or the event's title or description changes;
+- a session that is removed from an event disappears from the feeds (the registrants get a
+  METHOD:CANCEL mail);
+- the personal feed has my bookings (see booking/feeds.py) and the sessions of events I am
+  registered for: CONFIRMED, or TENTATIVE while I am on the waitlist (SEQUENCE one higher
+  once confirmed, so the change reaches calendars); cancelled registrations drop out.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Count, Max, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from accounts.feed_tokens import user_for_feed_token
+from booking.calendar_response import serve_calendar
+from booking.feeds import feed_version, in_feed_window, personal_booking_item, room_place
+from booking.ical import CalendarItem, build_calendar, uid_host
+from booking.models import Booking
+from events.models import Event, Programme, Registration, RegistrationStatus, Session, Theme
+
+
+def session_uid(session_id: int) -> str:
+    return f"session-{session_id}@{uid_host()}"
+
+
+def event_url(event: Event) -> str:
+    return settings.SITE_URL + reverse("events:detail", kwargs={"slug": event.slug})
+
+
+def session_item(
+    session: Session, *, status: str = "CONFIRMED", sequence_offset: int = 0
+) -> CalendarItem:
+    event = session.event
+    return CalendarItem(
+        uid=session_uid(session.pk),
+        start=session.start,
+        end=session.end,
+        summary=event.title,
+        sequence=session.sequence + sequence_offset,
+        last_modified=max(session.updated_at, event.updated_at),
+        status=status,
+        description=event.description,
+        location=room_place(session.room) if session.room_id else session.location_text,
+        url=event_url(event),
+    )
+
+
+def _sessions() -> QuerySet[Session]:
+    return Session.objects.select_related("event", "room__location").order_by("start", "id")
+
+
+def _sessions_version(sessions: QuerySet[Session]) -> tuple:
+    stats = sessions.aggregate(
+        count=Count("id"), latest=Max("updated_at"), event_latest=Max("event__updated_at")
+    )
+    latest = max(filter(None, (stats["latest"], stats["event_latest"])), default=None)
+    return stats["count"], latest
+
+
+def _serve_sessions(request, *, key: str, sessions, name: str, uid: str, filename: str):
+    count, latest = _sessions_version(sessions)
+    version = (count, latest, get_language())
+
+    def build() -> bytes:
+        return build_calendar([session_item(s) for s in sessions], name=name, uid=uid)
+
+    return serve_calendar(
+        request, key=key, version=version, last_modified=latest, filename=filename, build=build
+    )
+
+
+def events_feed(request):
+    sessions = _sessions()
+    programme = request.GET.get("programme")
+    theme = request.GET.get("theme")
+    name = _("Media Campus events")
+    if programme:
+        sessions = sessions.filter(event__programme__slug=programme)
+    if theme:
+        if theme not in Theme.values:
+            raise Http404
+        sessions = sessions.filter(event__theme=theme)
+        name = f"{name}: {Theme(theme).label}"
+    return _serve_sessions(
+        request,
+        key=f"events:{programme}:{theme}",
+        sessions=sessions,
+        name=name,
+        uid=f"events-{programme or 'all'}-{theme or 'all'}@{uid_host()}",
+        filename="media-campus-events.ics",
+    )
+
+
+def programme_feed(request, slug: str):
+    programme = get_object_or_404(Programme, slug=slug)
+    return _serve_sessions(
+        request,
+        key=f"programme:{programme.pk}:{programme.name}",
+        sessions=_sessions().filter(event__programme=programme),
+        name=programme.name,
+        uid=f"programme-{programme.slug}@{uid_host()}",
+        filename=f"{programme.slug}.ics",
+    )
+
+
+def event_feed(request, slug: str):
+    event = get_object_or_404(Event, slug=slug)
+    return _serve_sessions(
+        request,
+        key=f"event:{event.pk}",
+        sessions=_sessions().filter(event=event),
+        name=event.title,
+        uid=f"event-{event.slug}@{uid_host()}",
+        filename=f"{event.slug}.ics",
+    )
+
+
+def _registered_sessions(user) -> QuerySet[Session]:
+    return _sessions().filter(
+        event__registrations__user=user,
+        event__registrations__status__in=[
+            RegistrationStatus.CONFIRMED,
+            RegistrationStatus.WAITLISTED,
+        ],
+    )
+
+
+def personal_feed(request, token: str):
+    user = user_for_feed_token(token)
+    if user is None:
+        raise Http404
+    bookings = in_feed_window(Booking.objects.filter(user=user), timezone.now())
+    registrations = Registration.objects.filter(user=user)
+    sessions = _registered_sessions(user)
+    registration_stats = registrations.aggregate(count=Count("id"), latest=Max("updated_at"))
+    version = (
+        feed_version(bookings),
+        _sessions_version(sessions),
+        tuple(registration_stats.values()),
+        user.language,
+        date.today().isoformat(),
+    )
+
+    def build() -> bytes:
+        items = [
+            personal_booking_item(b, settings.SITE_URL)
+            for b in bookings.select_related("room__location").order_by("start", "id")
+        ]
+        confirmed = set(
+            registrations.filter(status=RegistrationStatus.CONFIRMED).values_list(
+                "event_id", flat=True
+            )
+        )
+        for session in sessions.distinct():
+            is_confirmed = session.event_id in confirmed
+            items.append(
+                session_item(
+                    session,
+                    status="CONFIRMED" if is_confirmed else "TENTATIVE",
+                    sequence_offset=1 if is_confirmed else 0,
+                )
+            )
+        items.sort(key=lambda item: (item.start, item.uid))
+        return build_calendar(
+            items,
+            name=_("My Media Campus"),
+            uid=f"me-{user.pk}@{uid_host()}",
+            description=_("My bookings and registrations"),
+        )
+
+    # The feed speaks the owner's language: calendar apps send no useful Accept-Language.
+    with translation.override(user.language):
+        return serve_calendar(
+            request,
+            key=f"me:{user.pk}",
+            version=version,
+            last_modified=max(
+                filter(None, (version[0][1], version[1][1], registration_stats["latest"])),
+                default=None,
+            ),
+            filename="media-campus.ics",
+            build=build,
+            private=True,
+        )
