@@ -64,11 +64,7 @@ class StrictOpenIDConnectProvider(OpenIDConnectProvider):
 def login(request, provider_id):
     try:
         view = OAuth2LoginView.adapter_view(StrictOpenIDConnectAdapter(request, provider_id))
-        # allauth builds the authorization request's redirect_uri with the provider's own
-        # adapter class, not the one above: without this an English page sent /en/.../callback/,
-        # which the identity provider does not know.
-        with translation.override(settings.LANGUAGE_CODE):
-            return view(request)
+        return view(request)
     except SocialApp.DoesNotExist as missing:
         raise Http404 from missing
 
