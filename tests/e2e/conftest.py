@@ -190,7 +190,6 @@ class Tab:
         return [url for url in ours if url not in self.audited]
 
 
-AXE_SOURCE = AXE_JS.read_text() if AXE_JS.exists() else ""
 AXE_RUN = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
   return result.violations
@@ -201,11 +200,11 @@ AXE_RUN = """async () => {
 
 
 def run_axe(page) -> list[dict]:
-    # Evaluated through the DevTools protocol, which the page's Content-Security-Policy does
-    # not govern: the pages keep their real CSP during the journeys (no bypass_csp), so an
-    # inline script or style they would need shows up as a violation instead of being hidden.
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE_SOURCE)
+    # axe-core comes in as an init script of the browser context (see open_tab), evaluated
+    # through the DevTools protocol, which the page's Content-Security-Policy does not govern:
+    # the pages keep their real CSP during the journeys (no bypass_csp), so an inline script or
+    # style they would need shows up as a violation instead of being hidden.
+    assert page.evaluate("() => typeof window.axe !== 'undefined'"), "axe-core not loaded"
     return page.evaluate(AXE_RUN)
 
 
@@ -242,6 +241,7 @@ def open_tab(browser, e2e_server, variant, transactional_db, _role_groups):
             has_touch=variant.is_phone,
         )
         context.set_default_timeout(15_000)
+        context.add_init_script(path=AXE_JS)
         contexts.append(context)
         if user is not None:
             context.add_cookies([sign_in_cookie(user, e2e_server.url)])
