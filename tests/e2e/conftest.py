@@ -291,7 +291,8 @@ def surfconext_provider(e2e_server):
 
     node = _node_or_skip()
     callback = f"{e2e_server.url}/accounts/oidc/surfconext/login/callback/"
-    provider = _start_provider(node, "surfconext", _free_port(), [callback])
+    # The provider takes its port from SSO_TEST_PORTS, like the SSO tests' providers.
+    provider = _start_provider(node, "surfconext", set(), [callback])
     yield provider
     provider.process.terminate()
     provider.process.wait(timeout=10)
