@@ -179,9 +179,12 @@ class Tab:
         self.audited.add(url)
         return page
 
-    def screenshot(self, name: str) -> None:
+    def screenshot(self, name: str, scroll_to: str | None = None) -> None:
+        """The viewport as PNG; `scroll_to` (a selector) puts that part at the top first."""
         if self.variant.id not in SCREENSHOT_VARIANTS:
             return
+        if scroll_to:
+            self.page.locator(scroll_to).evaluate("element => element.scrollIntoView()")
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=SCREENSHOT_DIR / f"{name}-{self.variant.id}.png")
 

@@ -118,7 +118,7 @@ def test_student_books_moves_and_cancels_a_lab(open_tab, surfconext, labs):
     tab.screenshot("rooms")
     find_free_lab(tab, tuesday)
     tab.click(page.get_by_role("link", name="Immersive Lab"))
-    tab.screenshot("room-week")
+    tab.screenshot("room")
     book(tab, tuesday, "13:00", "15:00", "Montage VR-docu")
     page.wait_for_url(re.compile(r"/my/bookings/\d+/$"))
     booking = Booking.objects.get(room=labs)
@@ -130,6 +130,8 @@ def test_student_books_moves_and_cancels_a_lab(open_tab, surfconext, labs):
     )
     assert page.locator(".messages .message-success").count() == 1
 
+    tab.goto(f"/rooms/immersive-lab/?week={tuesday.isoformat()}")
+    tab.screenshot("room-week", scroll_to="#week-heading")
     second_student_is_told_the_slot_is_taken(open_tab, tuesday)
 
     tab.goto("/my/")
@@ -170,4 +172,5 @@ def second_student_is_told_the_slot_is_taken(open_tab, tuesday: date) -> None:
     assert error.is_visible()
     assert "Immersive Lab" in error.inner_text()
     assert "13:00" in error.inner_text()
+    tab.screenshot("booking-conflict", scroll_to="#book-heading")
     assert Booking.objects.filter(user=daan).count() == 0

@@ -93,7 +93,7 @@ def test_public_member_signs_up_registers_and_is_promoted_from_waitlist(
         "AI in de nieuwsredactie",
         "Immersive storytelling",
     ]
-    tab.screenshot("dmw-timetable")
+    tab.screenshot("dmw-timetable", scroll_to="main h2 >> nth=0" if tab.variant.is_phone else None)
     open_from_timetable(tab, "AI in de nieuwsredactie")
     tab.screenshot("event")
     tab.click(page.locator("form[action$='/register/'] button"))
