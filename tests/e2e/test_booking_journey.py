@@ -115,10 +115,8 @@ def test_student_books_moves_and_cancels_a_lab(open_tab, surfconext, labs):
 
     sign_in_with_surfconext(tab, "/rooms/")
     assert User.objects.get(email="sanne.devries@student.hu.nl").affiliation == "hu"
-    tab.screenshot("rooms")
     find_free_lab(tab, tuesday)
     tab.click(page.get_by_role("link", name="Immersive Lab"))
-    tab.screenshot("room")
     book(tab, tuesday, "13:00", "15:00", "Montage VR-docu")
     page.wait_for_url(re.compile(r"/my/bookings/\d+/$"))
     booking = Booking.objects.get(room=labs)
