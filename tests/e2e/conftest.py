@@ -24,10 +24,6 @@ from django.test import Client
 from PIL import Image
 from pytest_django.live_server_helper import LiveServer
 
-# Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls from
-# the test body unless told that this is deliberate (as Playwright's docs for Django advise).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 AXE_JS = HERE / "node_modules" / "axe-core" / "axe.min.js"
@@ -110,7 +106,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
+    # The test database is made before Playwright's event loop starts: Django refuses to
+    # touch a database from a thread with a running loop (see _orm_beside_playwright).
     _browser_or_skip()
     from playwright.sync_api import sync_playwright
 
@@ -125,9 +123,27 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls
+    # from the test and its fixtures unless told that this is deliberate (as Playwright's docs
+    # for Django advise). Per test only: set for the whole session, it would leak into the
+    # subprocesses of other tests (`check --deploy` fails on it).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
 @pytest.fixture(scope="session")
-def e2e_server(browser):
-    server = LiveServer(f"127.0.0.1:{_free_port()}")
+def e2e_server(django_db_setup, browser):
+    # After the test database exists and stopped before it is dropped: the server's threads
+    # may hold a connection, and PostgreSQL refuses to drop a database in use.
+    for _attempt in range(5):
+        try:
+            server = LiveServer(f"127.0.0.1:{_free_port()}")
+        except OSError:  # another run took the port between the probe and the bind
+            continue
+        break
+    else:
+        raise RuntimeError("no port for the live server in E2E_TEST_PORTS")
     yield server
     server.stop()
 
@@ -245,7 +261,7 @@ def _role_groups(transactional_db):
 
 
 @pytest.fixture
-def open_tab(browser, e2e_server, variant, transactional_db, _role_groups):
+def open_tab(e2e_server, browser, variant, transactional_db, _role_groups):
     """open_tab(user=None) -> a Tab in a fresh browser context; signed in as `user` if given."""
     tabs, contexts = [], []
 
