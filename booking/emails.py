@@ -82,11 +82,21 @@ def send(booking: Booking, event: str) -> None:
 
 
 def send_after_commit(booking: Booking, event: str) -> None:
-    """Queue the mail for when the outermost transaction commits; a rollback sends nothing."""
-    booking_id = booking.pk
+    """Queue the mail for when the outermost transaction commits; a rollback sends nothing.
 
-    def deliver():
-        fresh = Booking.objects.select_related("room", "room__location", "user").get(pk=booking_id)
-        send(fresh, event)
+    With a task queue the request only enqueues; rendering and sending run in the worker."""
+    from booking.tasks import send_booking_mail
 
-    transaction.on_commit(deliver)
+    booking_id, status_then = booking.pk, booking.status
+    transaction.on_commit(lambda: send_booking_mail.delay(booking_id, event, status_then))
+
+
+def deliver(booking_id: int, event: str, status_then: str) -> None:
+    fresh = Booking.objects.select_related("room", "room__location", "user").filter(pk=booking_id)
+    booking = fresh.first()
+    if booking is None:
+        return
+    # The mail tells what happened then ("request received"), even if a manager has
+    # decided since.
+    booking.status = status_then
+    send(booking, event)

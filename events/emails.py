@@ -51,11 +51,16 @@ def waitlist_position(registration: Registration) -> int | None:
     ).count()
 
 
-def send_registration_mail(registration_id: int, kind: str | None = None) -> None:
-    """Send the mail for the registration's current state (or the given `kind`)."""
-    registration = (
-        Registration.objects.select_related("event", "user").filter(pk=registration_id).first()
-    )
+def send_registration_mail(registration: Registration | int, kind: str | None = None) -> None:
+    """Send the mail for the registration's current state (or the given `kind`).
+
+    Given a Registration with its event and user loaded (as right after registering), no
+    query is made for them; given an id, the registration is read fresh.
+    """
+    if isinstance(registration, int):
+        registration = (
+            Registration.objects.select_related("event", "user").filter(pk=registration).first()
+        )
     if registration is None or registration.user is None:
         return
     kind = kind or mail_kind_for(registration)
@@ -66,7 +71,8 @@ def send_registration_mail(registration_id: int, kind: str | None = None) -> Non
             "user": user,
             "event": event,
             "sessions": list(event.sessions.select_related("room__location")),
-            "position": waitlist_position(registration),
+            "position": getattr(registration, "waitlist_position", None)
+            or waitlist_position(registration),
             "event_url": f"{settings.SITE_URL}{_event_path(event, user.language)}",
             "kind": kind,
         }

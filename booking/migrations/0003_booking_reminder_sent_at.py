@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0001_initial'),
+        ('booking', '0002_blocked_range_indexes'),
     ]
 
     operations = [
