@@ -1,7 +1,7 @@
 """Browser tests: Debian's Chromium driven by Playwright against a live server of the project.
 
-One browser for the whole session, a fresh browser context (cookies, viewport, language) per
-test and per person in it. Every test runs in Dutch and in English, on a laptop (1280x800) and
+One browser per test module, a fresh browser context (cookies, viewport, language) per test
+and per person in it. Every test runs in Dutch and in English, on a laptop (1280x800) and
 on a phone (390x844). Each page a journey reaches is checked by `Tab.audit()`: the right
 `<html lang>`, no error status, no Content-Security-Policy violation, and axe-core finds no
 serious or critical accessibility violation; a test fails if it reached a page it did not audit.
@@ -105,10 +105,12 @@ def _free_port() -> int:
     raise RuntimeError("no free port in E2E_TEST_PORTS")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(django_db_setup):
-    # The test database is made before Playwright's event loop starts: Django refuses to
-    # touch a database from a thread with a running loop (see _orm_beside_playwright).
+    # Playwright's event loop runs in this thread while the browser is open, and Django refuses
+    # database work beside a running loop (see _orm_beside_playwright). So the test database is
+    # made before it starts, and the browser closes (and the loop stops) after each module:
+    # a session-wide browser would break the database tests that run after these.
     _browser_or_skip()
     from playwright.sync_api import sync_playwright
 
@@ -133,7 +135,7 @@ def _orm_beside_playwright(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def e2e_server(django_db_setup, browser):
+def e2e_server(django_db_setup):
     # After the test database exists and stopped before it is dropped: the server's threads
     # may hold a connection, and PostgreSQL refuses to drop a database in use.
     for _attempt in range(5):
@@ -261,7 +263,7 @@ def _role_groups(transactional_db):
 
 
 @pytest.fixture
-def open_tab(e2e_server, browser, variant, transactional_db, _role_groups):
+def open_tab(browser, e2e_server, variant, transactional_db, _role_groups):
     """open_tab(user=None) -> a Tab in a fresh browser context; signed in as `user` if given."""
     tabs, contexts = [], []
 

@@ -10,7 +10,7 @@ BROKEN = """<!DOCTYPE html><html lang="en"><head><title>Broken</title></head><bo
 <form><input name="q"><button></button></form><img src="/x.png"></main></body></html>"""
 
 
-def test_axe_reports_serious_violations_on_a_broken_page(e2e_server, browser):
+def test_axe_reports_serious_violations_on_a_broken_page(browser, e2e_server):
     context = browser.new_context()
     context.add_init_script(path=AXE_JS)
     page = context.new_page()
