@@ -41,7 +41,15 @@ $(ICALJS): tests/feeds/icaljs/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/feeds/icaljs --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the ical.js feed tests (tests/feeds) will be skipped"; fi
 
-test: $(VENV)/.dev-installed $(OIDC_PROVIDER) $(ICALJS)
+# The browser tests (tests/e2e) drive Debian's Chromium and inject axe-core from npm; without
+# either they are skipped with a message (REQUIRE_BROWSER=1, as in CI, makes that a failure).
+E2E_AXE := tests/e2e/node_modules/.package-lock.json
+$(E2E_AXE): tests/e2e/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the browser tests (tests/e2e) will be skipped"; fi
+
+test: $(VENV)/.dev-installed $(OIDC_PROVIDER) $(ICALJS) $(E2E_AXE)
+	@test -x /usr/bin/chromium || echo "Chromium not found: the browser tests (tests/e2e) are skipped; enable them with: apt-get install chromium"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
@@ -62,4 +70,4 @@ lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements/dev.lock -q
 
 clean:
-	rm -rf $(VENV) db.sqlite3* media/ tests/oidc/node_modules
+	rm -rf $(VENV) db.sqlite3* media/ tests/oidc/node_modules tests/e2e/node_modules
