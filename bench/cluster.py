@@ -18,6 +18,7 @@ Loopback only; stops by itself; a few minutes. Drops its database afterwards.
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -257,7 +258,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400, help="per case and configuration")
     parser.add_argument("--clients", type=int, default=16, help="client threads")
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database and the gunicorn logs afterwards"
+    )
     arguments = parser.parse_args()
 
     static_root = ROOT / ".pytest_cache" / "d" / f"cluster-static-{static_fingerprint()}"
@@ -284,6 +287,7 @@ def main() -> None:
             client.delete(key)
         if not arguments.keep:
             psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+            shutil.rmtree(WORK, ignore_errors=True)
 
     print(
         f"\n{arguments.requests} requests per case, {arguments.clients} client threads, "
