@@ -142,8 +142,8 @@ class Cluster:
     logs: Path
     workers: list[subprocess.Popen] = field(default_factory=list)
 
-    def start_instance(self, port: int) -> Instance:
-        log = self.logs / f"gunicorn-{port}.log"
+    def start_instance(self, port: int, **overrides: str) -> Instance:
+        log = self.logs / f"gunicorn-{port}-{uuid.uuid4().hex[:6]}.log"
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
             cwd=ROOT,
@@ -152,6 +152,7 @@ class Cluster:
                 "BIND": f"127.0.0.1:{port}",
                 "WEB_CONCURRENCY": "2",
                 "GUNICORN_THREADS": "4",
+                **overrides,
             },
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
@@ -233,6 +234,21 @@ def cluster(_cluster, transactional_db):
     for worker in _cluster.workers:
         stop(worker)
     _cluster.workers.clear()
+
+
+@pytest.fixture
+def instances_without_redis(cluster):
+    """A control: two one-worker instances on the same database, each with its own cache."""
+    started = [
+        cluster.start_instance(port, REDIS_URL="", WEB_CONCURRENCY="1") for port in free_ports(2)
+    ]
+    try:
+        for instance in started:
+            wait_healthy(instance.url, instance.process, instance.log, START_SECONDS)
+        yield started
+    finally:
+        for instance in started:
+            stop(instance.process)
 
 
 class Browser:

@@ -200,6 +200,41 @@ def test_session_signed_in_on_one_instance_is_valid_on_the_other(cluster):
     assert anonymous_page.headers["Location"].startswith("/en/accounts/login/")
 
 
+def failed_then_right_sign_ins(instances, email_address: str, password: str) -> list[int]:
+    """Five wrong passwords for one account spread over the instances, then the right one."""
+    codes = []
+    for attempt in range(6):
+        response = requests.post(
+            f"{instances[attempt % 2].url}/api/v1/auth/token/",
+            json={"email": email_address, "password": password if attempt == 5 else "wrong"},
+            headers={"X-Forwarded-Proto": "https"},
+            timeout=60,
+        )
+        codes.append(response.status_code)
+    return codes
+
+
+def test_failed_sign_ins_spread_over_both_instances_count_together(cluster):
+    local_user("target@example.org", "the-right-password-1")
+
+    codes = failed_then_right_sign_ins(
+        cluster.instances, "target@example.org", "the-right-password-1"
+    )
+
+    assert codes == [400] * 5 + [429]
+
+
+def test_control_without_shared_cache_each_process_counts_alone(cluster, instances_without_redis):
+    # What REDIS_URL closes: per-process counters let a guesser spread attempts over servers.
+    local_user("target@example.org", "the-right-password-1")
+
+    codes = failed_then_right_sign_ins(
+        instances_without_redis, "target@example.org", "the-right-password-1"
+    )
+
+    assert codes == [400] * 5 + [200]
+
+
 def test_health_on_both_instances_reports_database_and_redis_ok(cluster):
     answers = [
         requests.get(f"{instance.url}/healthz", timeout=10) for instance in cluster.instances
