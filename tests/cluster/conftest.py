@@ -184,9 +184,11 @@ class Cluster:
 
 
 @pytest.fixture(scope="session")
-def static_root(request) -> Path:
+def static_root(request, tmp_path_factory) -> Path:
     """Collected once per set of static inputs: compressing them takes minutes on a busy box."""
-    root = request.config.cache.mkdir(f"cluster-static-{static_fingerprint()}")
+    name = f"cluster-static-{static_fingerprint()}"
+    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    root = cache.mkdir(name) if cache is not None else tmp_path_factory.mktemp(name)
     done = root / ".collected"
     if not done.exists():
         collect_static(root)

@@ -200,6 +200,26 @@ def test_session_signed_in_on_one_instance_is_valid_on_the_other(cluster):
     assert anonymous_page.headers["Location"].startswith("/en/accounts/login/")
 
 
+def test_signing_out_on_one_instance_ends_the_session_on_the_other(cluster):
+    first, second = cluster.instances
+    local_user("anna@example.org", "a-long-cluster-password")
+    browser = Browser()
+    sign_in(browser, first, "anna@example.org", "a-long-cluster-password")
+    session_cookie = browser.cookies["sessionid"]
+
+    signed_out = browser.post(
+        f"{second.url}/accounts/logout/",
+        data={"csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+        headers={"Origin": second.origin, "Referer": f"{second.origin}/accounts/logout/"},
+    )
+    browser.cookies["sessionid"] = session_cookie  # as if a copy of the cookie were replayed
+    me = browser.get(f"{first.url}/api/v1/me/")
+    browser.close()
+
+    assert signed_out.status_code == 302
+    assert me.status_code == 401
+
+
 def failed_then_right_sign_ins(instances, email_address: str, password: str) -> list[int]:
     """Five wrong passwords for one account spread over the instances, then the right one."""
     codes = []
