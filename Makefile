@@ -62,4 +62,4 @@ lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements/dev.lock -q
 
 clean:
-	rm -rf $(VENV) db.sqlite3* media/
+	rm -rf $(VENV) db.sqlite3* media/ tests/oidc/node_modules

@@ -1,13 +1,19 @@
+import logging
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base import AuthError, AuthProcess
+from django.db import IntegrityError, transaction
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts import services
 from accounts.models import Affiliation
 from accounts.sso import SsoIdentity, SsoRefused, claims_of, identity_from_claims
+
+# Refused and failed SSO logins, for the IT administrators (no names or addresses logged).
+security_log = logging.getLogger("accounts.sso")
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -56,20 +62,39 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         try:
             identity = _identity(sociallogin)
         except SsoRefused as refusal:
+            security_log.warning(
+                "SSO login refused: provider=%s uid=%s reason=%s",
+                sociallogin.account.provider,
+                sociallogin.account.uid,
+                refusal.message,
+            )
             _refuse(request, refusal.message)
         if sociallogin.is_existing:
             services.apply_sso_identity(user=sociallogin.user, identity=identity)
 
     def save_user(self, request, sociallogin, form=None):
-        user = super().save_user(request, sociallogin, form=form)
-        # Also undoes AccountAdapter.save_user's `public` when the sign-up form was needed.
-        return services.apply_sso_identity(user=user, identity=_identity(sociallogin))
+        try:
+            # One transaction: a user row never stays behind without its SSO account.
+            with transaction.atomic():
+                user = super().save_user(request, sociallogin, form=form)
+                # Also undoes AccountAdapter.save_user's `public` when the form was needed.
+                return services.apply_sso_identity(user=user, identity=_identity(sociallogin))
+        except IntegrityError:
+            # The same person's first sign-in arrived twice at once (a double click, two
+            # tabs): the unique constraints let one through; this one just tries again.
+            _refuse(request, _("You were already being signed in. Please try again."), 409)
 
     def on_authentication_error(
         self, request, provider, error=None, exception=None, extra_context=None
     ):
         if error == AuthError.CANCELLED:
             return
+        security_log.warning(
+            "SSO login failed: provider=%s error=%s exception=%r",
+            getattr(provider, "sub_id", provider),
+            error,
+            exception,
+        )
         # A bad or expired ID token, a failed code exchange or a lost state: a clear 400
         # page in our layout instead of allauth's 200.
         _refuse(request, _("Signing in with your organisation did not succeed."), status=400)

@@ -7,12 +7,17 @@
 2. The redirect URI is the same for every page language (`/accounts/oidc/<id>/login/
    callback/`), so the identity provider needs exactly one registered per app.
 
-Mounted in config/urls.py before allauth's own URLs, on the same paths.
+allauth builds the login redirect with the provider's adapter class and the callback with
+the view's, so both are replaced: the provider through SOCIALACCOUNT_PROVIDERS'
+`provider_class`, the views by mounting these in config/urls.py before allauth's own URLs,
+on the same paths.
 """
 
 from allauth.socialaccount.internal import jwtkit
 from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
+from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
 from django.conf import settings
 from django.http import Http404
@@ -34,6 +39,26 @@ class StrictOpenIDConnectAdapter(OpenIDConnectOAuth2Adapter):
     def get_callback_url(self, request, app):
         with translation.override(settings.LANGUAGE_CODE):
             return super().get_callback_url(request, app)
+
+
+class StrictOpenIDConnectProvider(OpenIDConnectProvider):
+    oauth2_adapter_class = StrictOpenIDConnectAdapter
+    # allauth finds a provider's URLs (and their names) through its package.
+    package = "allauth.socialaccount.providers.openid_connect"
+
+    def serialize(self):
+        # allauth stores a pending social sign-up as {"id": "openid_connect", client id} and
+        # finds the app again by that pair; with two OIDC apps the provider id (surfconext,
+        # entra) says which one, even if two registrations were to share a client id.
+        return {**super().serialize(), "id": self.sub_id}
+
+    def extract_uid(self, data):
+        try:
+            return super().extract_uid(data)
+        except KeyError as missing:
+            # Without its stable id (Entra's `oid`) nobody can be recognised: refuse the login
+            # (allauth shows its error page) instead of failing with a server error.
+            raise OAuth2Error(f"the identity provider sent no {missing} claim") from missing
 
 
 def login(request, provider_id):

@@ -74,6 +74,15 @@ def entra_app(
     }
 
 
+def openid_connect_settings(apps: list[dict]) -> dict:
+    """SOCIALACCOUNT_PROVIDERS["openid_connect"] for the given apps."""
+    return {
+        "provider_class": "accounts.oidc.StrictOpenIDConnectProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": apps,
+    }
+
+
 def origin_of(url: str) -> str:
     """`https://host[:port]` of a URL, for the CSP form-action list."""
     scheme, _, rest = url.partition("://")

@@ -2,13 +2,16 @@
 through the services (so the overlap rule and the mail hold), never saved raw.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from booking import services
 from booking.errors import BookingError
+from booking.facility_services import ROOM_FIELDS, set_room_photo
 from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room, Series
+from booking.photos import open_checked
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -24,8 +27,33 @@ class LocationAdmin(admin.ModelAdmin):
     inlines = [OpeningHoursInline]
 
 
+class RoomAdminForm(forms.ModelForm):
+    """A photo goes through the same checks and cleaning as an API upload."""
+
+    new_photo = forms.FileField(
+        label=_("New photo"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, at most 10 MB and 25 megapixels."),
+    )
+
+    class Meta:
+        model = Room
+        fields = [*ROOM_FIELDS, "new_photo"]
+
+    def clean_new_photo(self):
+        upload = self.cleaned_data.get("new_photo")
+        if upload:
+            try:
+                open_checked(upload)
+            except BookingError as error:
+                raise forms.ValidationError(str(error.message)) from error
+            upload.seek(0)
+        return upload
+
+
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
+    form = RoomAdminForm
     list_display = [
         "name",
         "location",
@@ -39,7 +67,12 @@ class RoomAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["location"]
-    readonly_fields = ["thumbnail"]
+    readonly_fields = ["photo", "thumbnail"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("new_photo"):
+            set_room_photo(room=obj, upload=form.cleaned_data["new_photo"])
 
 
 @admin.register(Closure)

@@ -107,6 +107,10 @@ class RoomViewSet(
             )
         return rooms
 
+    @extend_schema(parameters=[RoomFilterSerializer])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         serializer.instance = facility_services.save_room(**serializer.validated_data)
 
@@ -185,6 +189,10 @@ class BookingViewSet(
         if "to" in filters:
             bookings = bookings.filter(start__lt=filters["to"])
         return bookings
+
+    @extend_schema(parameters=[BookingFilterSerializer])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer})
     def create(self, request):

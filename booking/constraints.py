@@ -9,6 +9,7 @@ The migration state is the same on both, so `makemigrations --check` stays quiet
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.operations.base import Operation
 from django.db.models import Func
 
 
@@ -43,3 +44,34 @@ class PostgresOnlyExclusionConstraint(ExclusionConstraint):
         if connections[using].vendor != "postgresql":
             return
         super().validate(model, instance, exclude=exclude, using=using)
+
+
+class PostgresOnlySQL(Operation):
+    """Raw SQL that runs on PostgreSQL only and leaves the migration state alone.
+
+    For what the model state has no words for (a GiST index over an expression range) and
+    SQLite has no use for.
+    """
+
+    reduces_to_sql = False
+    reversible = True
+
+    def __init__(self, sql: str, reverse_sql: str):
+        self.sql, self.reverse_sql = sql, reverse_sql
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [], {"sql": self.sql, "reverse_sql": self.reverse_sql}
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(self.sql)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(self.reverse_sql)
+
+    def describe(self):
+        return "PostgreSQL-only SQL"

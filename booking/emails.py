@@ -22,6 +22,7 @@ MOVED = "moved"
 APPROVED = "approved"
 DECLINED = "declined"
 CANCELLED = "cancelled"
+REMINDER = "reminder"
 
 
 def subject_for(booking: Booking, event: str) -> str:
@@ -33,6 +34,7 @@ def subject_for(booking: Booking, event: str) -> str:
         APPROVED: _("Booking approved: %(room)s"),
         DECLINED: _("Booking declined: %(room)s"),
         CANCELLED: _("Booking cancelled: %(room)s"),
+        REMINDER: _("Reminder: your booking of %(room)s"),
     }
     return subjects[event] % {"room": booking.room.name}
 
@@ -54,7 +56,8 @@ def build_message(booking: Booking, event: str) -> EmailMultiAlternatives:
         message.attach_alternative(
             render_to_string("booking/email/booking.html", context), "text/html"
         )
-        message.attach(invitation(booking, event))
+        if event != REMINDER:  # a reminder changes nothing a calendar needs to know
+            message.attach(invitation(booking, event))
     return message
 
 
@@ -79,11 +82,21 @@ def send(booking: Booking, event: str) -> None:
 
 
 def send_after_commit(booking: Booking, event: str) -> None:
-    """Queue the mail for when the outermost transaction commits; a rollback sends nothing."""
-    booking_id = booking.pk
+    """Queue the mail for when the outermost transaction commits; a rollback sends nothing.
 
-    def deliver():
-        fresh = Booking.objects.select_related("room", "room__location", "user").get(pk=booking_id)
-        send(fresh, event)
+    With a task queue the request only enqueues; rendering and sending run in the worker."""
+    from booking.tasks import send_booking_mail
 
-    transaction.on_commit(deliver)
+    booking_id, status_then = booking.pk, booking.status
+    transaction.on_commit(lambda: send_booking_mail.delay(booking_id, event, status_then))
+
+
+def deliver(booking_id: int, event: str, status_then: str) -> None:
+    fresh = Booking.objects.select_related("room", "room__location", "user").filter(pk=booking_id)
+    booking = fresh.first()
+    if booking is None:
+        return
+    # The mail tells what happened then ("request received"), even if a manager has
+    # decided since.
+    booking.status = status_then
+    send(booking, event)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import RangeOperators
-from django.db import models
+from django.db import connections, models
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -196,7 +197,17 @@ class BookingQuerySet(models.QuerySet):
         return self.filter(status__in=LIVE_STATUSES)
 
     def blocking(self, start, end):
-        """Live bookings whose time plus buffer touches [start, end)."""
+        """Live bookings whose time plus buffer touches [start, end).
+
+        On PostgreSQL as a range overlap, which the GiST index over (room, blocked range)
+        answers without scanning a room's whole future; elsewhere as two comparisons.
+        """
+        if connections[self.db].vendor == "postgresql":
+            return (
+                self.live()
+                .alias(blocked_range=TsTzRange("blocked_from", "blocked_until"))
+                .filter(blocked_range__overlap=DateTimeTZRange(start, end, "[)"))
+            )
         return self.live().filter(blocked_from__lt=end, blocked_until__gt=start)
 
 
@@ -241,6 +252,8 @@ class Booking(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Set by whichever worker claims the 24-hour reminder; the claim is what makes it once.
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, editable=False)
 
     objects = BookingQuerySet.as_manager()
 
@@ -267,10 +280,10 @@ class Booking(models.Model):
             ),
         ]
         indexes = [
+            # SQLite's path for overlap lookups; PostgreSQL has a GiST index over the
+            # blocked range (migration 0002) and queries it with &&.
             models.Index(
-                fields=["room", "blocked_until", "blocked_from"],
-                condition=Q(status__in=["pending", "confirmed"]),
-                name="booking_live_room_time",
+                fields=["room", "blocked_until", "blocked_from"], name="booking_room_blocked"
             ),
             models.Index(fields=["user", "start"], name="booking_user_start"),
             models.Index(fields=["start"], name="booking_start"),

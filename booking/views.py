@@ -43,10 +43,10 @@ def room_list(request):
             rooms = rooms.filter(location=data["location"])
         if data["free_from"] and data["free_until"]:
             searched = True
-            bookable = selectors.bookable_rooms(request.user).values("pk")
-            rooms = selectors.rooms_free_between(
-                rooms.filter(pk__in=bookable), data["free_from"], data["free_until"]
-            )
+            if request.user.is_authenticated:
+                # Signed in: only what this person may book. A visitor sees every free room.
+                rooms = rooms.filter(pk__in=selectors.bookable_rooms(request.user).values("pk"))
+            rooms = selectors.rooms_free_between(rooms, data["free_from"], data["free_until"])
     elif form.is_bound:
         rooms = rooms.none()
     return render(

@@ -17,6 +17,7 @@ class Segment:
     busy: bool
     left: float  # percent of the day's bar
     width: float
+    bookable: bool  # free and not yet over
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ def week_span(monday: date) -> tuple[datetime, datetime]:
 
 
 def build_week(availability: Availability, monday: date) -> list[Day]:
+    now = timezone.now()
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
@@ -63,6 +65,7 @@ def build_week(availability: Availability, monday: date) -> list[Day]:
                 busy=busy,
                 left=round(100 * (s - bar_start).total_seconds() / length, 3),
                 width=round(100 * (e - s).total_seconds() / length, 3),
+                bookable=not busy and e > now,
             )
             for s, e, busy in sorted(pieces)
         ]

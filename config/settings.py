@@ -160,7 +160,11 @@ CELERY_TIMEZONE = "Europe/Amsterdam"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task not acknowledged within this time (worker killed mid-task) is delivered again.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+# Exactly one `celery -A config beat` runs these; the claims make them safe to overlap.
+CELERY_BEAT_SCHEDULE = {
+    "booking-reminders": {"task": "booking.send_reminders", "schedule": 300.0},
+    "session-reminders": {"task": "events.send_reminders", "schedule": 300.0},
+}
 
 # --- Authentication -------------------------------------------------------------------------
 
@@ -190,7 +194,6 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
-
 
 # --- Internationalisation -------------------------------------------------------------------
 
@@ -281,7 +284,12 @@ if not DEBUG:
 # See docs/sso.md for what to register at SURF and in the Entra tenant.
 from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
 
-from accounts.sso_config import entra_app, origin_of, surfconext_app  # noqa: E402
+from accounts.sso_config import (  # noqa: E402
+    entra_app,
+    openid_connect_settings,
+    origin_of,
+    surfconext_app,
+)
 
 SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
 # Only the IdP proves identity: an SSO login never links to, or logs in, a local account that
@@ -324,7 +332,7 @@ if env.str("ENTRA_CLIENT_ID", default=""):
             role_values=_role_values("ENTRA"),
         )
     )
-SOCIALACCOUNT_PROVIDERS: dict = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": _SSO_APPS}}
+SOCIALACCOUNT_PROVIDERS: dict = {"openid_connect": openid_connect_settings(_SSO_APPS)}
 
 # Per address and per account (the email typed), kept in the shared cache: set REDIS_URL when
 # more than one app process runs, or each process counts on its own.
@@ -359,6 +367,7 @@ CONTENT_SECURITY_POLICY = {
 }
 # Swagger UI's own page carries a small inline <style>; it is allowed there and nowhere else.
 API_DOCS_CSP_UPDATE = {"style-src": [UNSAFE_INLINE]}
+# Not "Strict": the identity provider redirects back cross-site and the session must survive.
 SESSION_COOKIE_SAMESITE = "Lax"
 # --- end of issue 6 block ---------------------------------------------------------------------
 

@@ -5,11 +5,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.roles import is_event_organiser, is_facility_manager
+from booking.forms import RoomSearchForm
 from config.dashboards import collect_sections
+from events.models import Session
 
 
 def _database_ok() -> bool:
@@ -42,8 +45,21 @@ def healthz(request):
     )
 
 
+HOME_UPCOMING = 6
+
+
 def home(request):
-    return render(request, "home.html")
+    """What is on (the next sessions) and a search for a free room."""
+    upcoming = (
+        Session.objects.filter(end__gt=timezone.now())
+        .select_related("event", "event__programme", "room__location")
+        .order_by("start", "id")[:HOME_UPCOMING]
+    )
+    return render(
+        request,
+        "home.html",
+        {"upcoming": list(upcoming), "room_search": RoomSearchForm(auto_id="home_%s")},
+    )
 
 
 @login_required

@@ -19,8 +19,8 @@ class ProgrammeAdmin(admin.ModelAdmin):
 class SessionInline(admin.TabularInline):
     model = Session
     extra = 0
-    fields = ["start", "end", "location_text"]
-    readonly_fields = ["start", "end", "location_text"]
+    fields = ["start", "end", "room", "location_text"]
+    readonly_fields = ["start", "end", "room", "location_text"]
     can_delete = False
     show_change_link = True
 
@@ -46,6 +46,14 @@ class EventAdmin(admin.ModelAdmin):
     list_select_related = ["programme"]
     inlines = [SessionInline]
 
+    def delete_model(self, request, obj):
+        _cancel_sessions(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        _cancel_sessions(request, queryset)
+        super().delete_queryset(request, queryset)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "capacity" in form.changed_data:
@@ -53,15 +61,30 @@ class EventAdmin(admin.ModelAdmin):
             services.update_event(actor=request.user, event=obj)
 
 
+def _cancel_sessions(request, events) -> None:
+    # Deleting rows would leave the rooms booked; cancelling through the service frees them.
+    for event in events:
+        for session in event.sessions.select_related("booking"):
+            services.cancel_session(actor=request.user, session=session)
+
+
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
-    list_display = ["event", "start", "end", "location_text"]
+    list_display = ["event", "start", "end", "room", "location_text"]
     list_select_related = ["event"]
     list_filter = ["event__programme"]
-    readonly_fields = ["event", "start", "end"]
+    readonly_fields = ["event", "start", "end", "room", "booking"]
 
     def has_add_permission(self, request):
         return False
+
+    def delete_model(self, request, obj):
+        # Through the service, so the room is freed.
+        services.cancel_session(actor=request.user, session=obj)
+
+    def delete_queryset(self, request, queryset):
+        for session in queryset.select_related("booking"):
+            services.cancel_session(actor=request.user, session=session)
 
 
 @admin.action(description=_("Cancel the selected registrations (promotes the waitlist)"))
@@ -97,6 +120,20 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def delete_model(self, request, obj):
+        _cancel_then_delete(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        _cancel_then_delete(request, queryset.select_related("event"))
+
+
+def _cancel_then_delete(request, registrations) -> None:
+    # Cancelling first keeps the event's seat counters true and promotes the waitlist.
+    for registration in registrations:
+        if registration.status != RegistrationStatus.CANCELLED:
+            services.cancel_registration(registration=registration, actor=request.user)
+        registration.delete()
 
 
 @admin.register(Attendance)

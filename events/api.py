@@ -1,7 +1,9 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +12,7 @@ from accounts.roles import is_event_organiser
 from booking.timezones import StrictDateTimeField
 from events import selectors, services
 from events.errors import RegistrationError, registration_error_response
+from events.images import validate_event_image
 from events.models import Event, EventKind, Programme, Registration, Session, Theme
 from events.rooms import session_specs_from
 from events.serializers import (
@@ -120,6 +123,30 @@ class EventDetail(RegistrationErrorMixin, APIView):
         sessions = data.pop("sessions", None)
         specs = session_specs_from(sessions) if sessions is not None else None
         services.update_event(actor=request.user, event=event, sessions=specs, **data)
+        event = selectors.events_queryset().get(pk=event.pk)
+        return Response(EventSerializer(event, context={"request": request}).data)
+
+
+class ImageUploadSerializer(serializers.Serializer):
+    image = serializers.FileField()
+
+
+class EventImage(RegistrationErrorMixin, APIView):
+    """Event organisers upload an event's image (multipart), checked like room photos."""
+
+    permission_classes = [IsOrganiser]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=ImageUploadSerializer, responses={200: EventSerializer})
+    def post(self, request, slug):
+        event = get_object_or_404(Event, slug=slug)
+        upload = ImageUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        try:
+            image = validate_event_image(upload.validated_data["image"])
+        except DjangoValidationError as error:
+            raise RegistrationError(error.messages[0], field="image") from error
+        services.update_event(actor=request.user, event=event, image=image)
         event = selectors.events_queryset().get(pk=event.pk)
         return Response(EventSerializer(event, context={"request": request}).data)
 

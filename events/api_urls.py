@@ -6,6 +6,7 @@ urlpatterns = [
     path("programmes/", api.ProgrammeList.as_view(), name="api-programmes"),
     path("events/", api.EventList.as_view(), name="api-events"),
     path("events/<slug:slug>/", api.EventDetail.as_view(), name="api-event"),
+    path("events/<slug:slug>/image/", api.EventImage.as_view(), name="api-event-image"),
     path("events/<slug:slug>/register/", api.Register.as_view(), name="api-event-register"),
     path(
         "events/<slug:slug>/registrations/",

@@ -51,11 +51,16 @@ def waitlist_position(registration: Registration) -> int | None:
     ).count()
 
 
-def send_registration_mail(registration_id: int, kind: str | None = None) -> None:
-    """Send the mail for the registration's current state (or the given `kind`)."""
-    registration = (
-        Registration.objects.select_related("event", "user").filter(pk=registration_id).first()
-    )
+def send_registration_mail(registration: Registration | int, kind: str | None = None) -> None:
+    """Send the mail for the registration's current state (or the given `kind`).
+
+    Given a Registration with its event and user loaded (as right after registering), no
+    query is made for them; given an id, the registration is read fresh.
+    """
+    if isinstance(registration, int):
+        registration = (
+            Registration.objects.select_related("event", "user").filter(pk=registration).first()
+        )
     if registration is None or registration.user is None:
         return
     kind = kind or mail_kind_for(registration)
@@ -66,7 +71,8 @@ def send_registration_mail(registration_id: int, kind: str | None = None) -> Non
             "user": user,
             "event": event,
             "sessions": list(event.sessions.select_related("room__location")),
-            "position": waitlist_position(registration),
+            "position": getattr(registration, "waitlist_position", None)
+            or waitlist_position(registration),
             "event_url": f"{settings.SITE_URL}{_event_path(event, user.language)}",
             "kind": kind,
         }
@@ -119,12 +125,13 @@ def _event_path(event, language: str) -> str:
 SESSION_SUBJECTS = {
     "moved": lambda event: _("Session changed: %(title)s") % {"title": event.title},
     "removed": lambda event: _("Session cancelled: %(title)s") % {"title": event.title},
+    "reminder": lambda event: _("Reminder: %(title)s starts within a day") % {"title": event.title},
 }
 
 
 def session_change_after_commit(session, kind: str) -> None:
-    """Tell everyone confirmed for the event that a session moved ("moved", a new REQUEST)
-    or was dropped ("removed", a CANCEL), once the change has committed.
+    """Tell everyone confirmed for the event that a session moved ("moved", a new REQUEST),
+    was dropped ("removed", a CANCEL) or starts within a day ("reminder"), after commit.
 
     The calendar entry is taken now: a removed session is gone by the time mail goes out."""
     event = session.event
@@ -160,7 +167,10 @@ def _send_session_change(user, event, item, kind: str) -> None:
         message.attach_alternative(
             render_to_string("events/email/session_change.html", context), "text/html"
         )
-        invite = replace(item, organizer=organizer(), attendees=(Person(user.email, user.name),))
-        method = "CANCEL" if kind == "removed" else "REQUEST"
-        message.attach(invitation_part([invite], method=method, name=event.title))
+        if kind != "reminder":  # a reminder changes nothing a calendar needs to know
+            invite = replace(
+                item, organizer=organizer(), attendees=(Person(user.email, user.name),)
+            )
+            method = "CANCEL" if kind == "removed" else "REQUEST"
+            message.attach(invitation_part([invite], method=method, name=event.title))
     message.send()

@@ -111,12 +111,21 @@ def _session_spec(form: SessionForm, session_id=None) -> services.SessionSpec:
 
 
 def _session_form_page(request, event, form, session=None):
+    """The session form with, for the chosen time, every room and what occupies it."""
     context = {"event": event, "form": form, "session": session}
-    if form.is_bound and form.is_valid():
-        context["room_busy"] = rooms.room_clashes(
-            form.cleaned_data["start"], form.cleaned_data["end"], exclude_session=session
-        )
+    start = end = None
+    if form.is_bound and not form.errors.keys() & {"start", "end"}:
+        start, end = form.cleaned_data.get("start"), form.cleaned_data.get("end")
+    elif session is not None:
+        start, end = session.start, session.end
+    if start and end and start < end:
+        context["room_busy"] = rooms.room_clashes(start, end, exclude_session=session)
     return render(request, "events/manage/session_form.html", context)
+
+
+def _only_checking_rooms(request, form) -> bool:
+    # "Show free rooms" submits the form to see the rooms at that time, without saving.
+    return "check_rooms" in request.POST or not form.is_valid()
 
 
 def _apply_session_error(form: SessionForm, error: RegistrationError) -> None:
@@ -134,7 +143,7 @@ def _apply_session_error(form: SessionForm, error: RegistrationError) -> None:
 def session_add(request, slug):
     event = get_object_or_404(Event, slug=slug)
     form = SessionForm(request.POST or None, room_choices=rooms.room_choices())
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not _only_checking_rooms(request, form):
         try:
             services.add_session(actor=request.user, event=event, spec=_session_spec(form))
         except RegistrationError as error:
@@ -156,7 +165,7 @@ def session_edit(request, slug, pk):
         "location_text": session.location_text,
     }
     form = SessionForm(request.POST or None, initial=initial, room_choices=rooms.room_choices())
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not _only_checking_rooms(request, form):
         try:
             services.move_session(
                 actor=request.user, session=session, spec=_session_spec(form, session.pk)

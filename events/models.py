@@ -152,6 +152,8 @@ class Session(models.Model):
     # must pick up (time, place, title).
     sequence = models.PositiveIntegerField(_("sequence"), default=0, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Set by whichever worker claims the 24-hour reminder; the claim is what makes it once.
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("session")

@@ -115,5 +115,6 @@ def registrations_of_event(event: Event) -> QuerySet[Registration]:
             Prefetch("attendances", queryset=Attendance.objects.select_related("session"))
         )
         .annotate(status_order=_STATUS_ORDER)
-        .order_by("status_order", "queue_number", "created_at", "id")
+        # Within confirmed: first those who got a seat at once, then the promoted, in order.
+        .order_by("status_order", F("queue_number").asc(nulls_first=True), "created_at", "id")
     )

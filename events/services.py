@@ -1,18 +1,19 @@
 """Every write to events: programmes, events, sessions, registrations and attendance.
 
-Registrations and cancellations lock the event row (`select_for_update`) and change its seat
-counters in the same transaction, so the critical section is a fixed handful of statements
-however many people are registered. The database backs it up: one live registration per
-person and event, unique queue numbers per event.
+Registrations and cancellations lock the event row and change its seat counters in the same
+transaction, so the critical section is the same few statements however many people are
+registered (no COUNT). On PostgreSQL a registration is one statement (lock, counters, insert);
+elsewhere `select_for_update()` + insert + update. The database backs it up: one live
+registration per person and event, unique queue numbers per event.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -86,8 +87,7 @@ def register_for_event(*, user, event: Event) -> Registration:
     """
     _check_may_register(user=user, event=event)
     try:
-        with transaction.atomic():
-            registration = _take_seat_or_queue(user=user, event_id=event.pk)
+        registration = _claim_place(user=user, event=event)
     except IntegrityError:
         if (
             Registration.objects.filter(event=event, user=user)
@@ -96,11 +96,23 @@ def register_for_event(*, user, event: Event) -> Registration:
         ):
             raise _already_registered_error() from None
         raise
+    if registration is None:
+        raise RegistrationError(_("This event is full and has no waitlist."), code="conflict")
     registration.event = event
+    registration.user = user
+    _mail_after_commit(emails.mail_kind_for(registration), [registration.pk])
     return registration
 
 
-def _take_seat_or_queue(*, user, event_id: int) -> Registration:
+def _claim_place(*, user, event: Event) -> Registration | None:
+    if connection.vendor == "postgresql":
+        return _claim_place_in_one_statement(user=user, event=event)
+    with transaction.atomic():
+        return _claim_place_under_lock(user=user, event_id=event.pk)
+
+
+def _claim_place_under_lock(*, user, event_id: int) -> Registration | None:
+    """The portable path (SQLite): lock the row, decide, insert, write the counters."""
     locked = _locked_event(event_id)
     registration = Registration(event_id=event_id, user=user)
     if locked.seats_taken < locked.capacity:
@@ -112,7 +124,7 @@ def _take_seat_or_queue(*, user, event_id: int) -> Registration:
         locked.waitlist_next += 1
         locked.waitlist_length += 1
     else:
-        raise RegistrationError(_("This event is full and has no waitlist."), code="conflict")
+        return None
     # The insert comes first: a second registration of the same person fails on the unique
     # constraint before the counters change.
     registration.save()
@@ -122,7 +134,68 @@ def _take_seat_or_queue(*, user, event_id: int) -> Registration:
     registration.waitlist_position = (
         locked.waitlist_length if registration.status == RegistrationStatus.WAITLISTED else None
     )
-    transaction.on_commit(lambda: emails.send_registration_mail(registration.pk))
+    return registration
+
+
+# PostgreSQL: lock the event row, move its counters and insert the registration in one
+# statement, so the row lock is held for one round trip and no Python runs while it is held.
+# (With lock, ORM decide, insert, update and commit as separate round trips, threads of a
+# gunicorn worker queued behind a lock holder that waited for the GIL: 54 registrations/s.)
+# `before` reads the locked, latest row; the update writes values derived from it.
+_CLAIM_SQL = """
+WITH before AS (
+    SELECT id, seats_taken, waitlist_length, waitlist_next,
+           seats_taken < capacity AS has_seat
+    FROM events_event
+    WHERE id = %(event)s AND (seats_taken < capacity OR waitlist)
+    FOR UPDATE
+), claimed AS (
+    UPDATE events_event AS e SET
+        seats_taken = b.seats_taken + CASE WHEN b.has_seat THEN 1 ELSE 0 END,
+        waitlist_length = b.waitlist_length + CASE WHEN b.has_seat THEN 0 ELSE 1 END,
+        waitlist_next = b.waitlist_next + CASE WHEN b.has_seat THEN 0 ELSE 1 END
+    FROM before AS b
+    WHERE e.id = b.id
+    RETURNING b.has_seat, b.waitlist_next AS queue_number, e.waitlist_length
+), inserted AS (
+    INSERT INTO events_registration
+        (event_id, user_id, status, queue_number, created_at, updated_at)
+    SELECT %(event)s, %(user)s,
+           CASE WHEN has_seat THEN 'confirmed' ELSE 'waitlisted' END,
+           CASE WHEN has_seat THEN NULL ELSE queue_number END,
+           %(now)s, %(now)s
+    FROM claimed
+    RETURNING id, status, queue_number, created_at
+)
+SELECT inserted.id, inserted.status, inserted.queue_number, inserted.created_at,
+       claimed.waitlist_length
+FROM inserted CROSS JOIN claimed
+"""
+
+
+def _claim_place_in_one_statement(*, user, event: Event) -> Registration | None:
+    params = {"event": event.pk, "user": user.pk, "now": timezone.now()}
+    # Inside a caller's transaction a savepoint keeps it usable after a unique violation;
+    # otherwise the statement commits on its own (autocommit), in the same round trip.
+    atomic = transaction.atomic() if not connection.get_autocommit() else nullcontext()
+    with atomic, connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, status, queue_number, created_at, waitlist_length = row
+    registration = Registration(
+        pk=pk,
+        event_id=event.pk,
+        user=user,
+        status=status,
+        queue_number=queue_number,
+        created_at=created_at,
+        updated_at=created_at,
+    )
+    registration.waitlist_position = (
+        waitlist_length if status == RegistrationStatus.WAITLISTED else None
+    )
     return registration
 
 
@@ -147,10 +220,11 @@ def _promote(locked: Event, *, limit: int | None = None) -> list[int]:
 
 
 def _mail_after_commit(kind: str, registration_ids: list[int]) -> None:
+    # With a task queue the request only enqueues; rendering and sending run in the worker.
+    from events.tasks import send_registration_mail
+
     for registration_id in registration_ids:
-        transaction.on_commit(
-            lambda pk=registration_id: emails.send_registration_mail(pk, kind=kind)
-        )
+        transaction.on_commit(lambda pk=registration_id: send_registration_mail.delay(pk, kind))
 
 
 def cancel_registration(*, registration: Registration, actor) -> Registration:

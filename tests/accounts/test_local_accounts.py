@@ -213,3 +213,12 @@ def test_api_token_login_shares_the_per_account_rate_limit(api_client):
 
     assert response.status_code == 429
     assert "Too many failed sign-in attempts" in response.json()["detail"]
+
+
+def test_login_page_without_sso_configuration_shows_no_sso_buttons(client, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": []}}
+
+    html = client.get("/en/accounts/login/").content.decode()
+
+    assert "/accounts/oidc/" not in html
+    assert "Sign in with your organisation" not in html

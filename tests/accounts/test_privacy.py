@@ -168,3 +168,11 @@ def test_privacy_modules_of_other_apps_are_found_and_erased_in_reverse_order(
     assert exported["events"] == {"from": "events.privacy", "user": sso_student.pk}
     assert calls == ["events.privacy", "booking.privacy"]
     assert not User.objects.get(pk=sso_student.pk).is_active
+
+
+def test_my_overview_shows_what_the_institution_said(client, sso_student):
+    client.force_login(sso_student)
+
+    html = client.get("/en/my/").content.decode()
+
+    assert "<dd>member, student</dd>" in html

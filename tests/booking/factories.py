@@ -43,6 +43,6 @@ class RoomFactory(factory.django.DjangoModelFactory):
     bookable_by = factory.LazyFunction(lambda: ["hu", "municipality", "partner"])
     min_duration_minutes = 30
     max_duration_minutes = 480
-    max_days_ahead = 365
+    max_days_ahead = 400  # the next autumn clock change can be more than a year away
     min_notice_minutes = 0
     buffer_minutes = 0

@@ -96,7 +96,7 @@ def test_create_booking_in_closure_is_409(user_api, room, day):
 
 
 def test_create_booking_too_short_notice_is_400(user_api):
-    room = RoomFactory(min_notice_minutes=120, location=LocationFactory(hours={}))
+    room = RoomFactory(min_notice_minutes=600, location=LocationFactory(hours={}))
     for weekday in range(7):
         room.location.opening_hours.create(weekday=weekday, opens="00:00", closes="23:59")
     start = (
@@ -110,7 +110,7 @@ def test_create_booking_too_short_notice_is_400(user_api):
     response = post(user_api, room, start.isoformat(), (start + timedelta(minutes=30)).isoformat())
 
     assert response.status_code == 400
-    assert "120 minutes" in response.json()["start"][0]
+    assert "600 minutes" in response.json()["start"][0]
 
 
 def test_create_booking_in_past_is_400(user_api, room):

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from booking.models import Booking, BookingStatus, Closure
 from booking.services import create_booking
@@ -254,3 +257,51 @@ def test_pages_in_dutch(client, room):
     html = client.get(f"/rooms/{room.slug}/").content.decode()
 
     assert 'lang="nl"' in html
+
+
+def test_room_detail_form_too_far_ahead_error(user_client):
+    room = RoomFactory(max_days_ahead=14)
+    far = timezone.localdate() + timedelta(days=30)
+
+    html = user_client.post(f"/en/rooms/{room.slug}/", form_data(far)).content.decode()
+
+    assert "at most 14 days ahead" in field_error(html, "start")
+
+
+def test_room_detail_form_past_error(user_client, room):
+    past = timezone.localdate() - timedelta(days=1)
+
+    html = user_client.post(f"/en/rooms/{room.slug}/", form_data(past)).content.decode()
+
+    assert "in the past" in field_error(html, "start")
+
+
+def test_room_detail_free_link_prefills_form(client, room, day):
+    start, end = at(day, "12:00"), at(day, "13:00")
+
+    client.force_login(UserFactory())
+    html = client.get(
+        f"/en/rooms/{room.slug}/", {"start": start.isoformat(), "end": end.isoformat()}
+    ).content.decode()
+    assert f'value="{day}T12:00"' in html
+    assert f'value="{day}T13:00"' in html
+
+
+def test_room_detail_form_dst_repeat_error(user_client):
+    day = next_clock_change(spring=False)
+    room = RoomFactory(location=LocationFactory(hours={6: ("00:00", "23:00")}))
+
+    html = user_client.post(
+        f"/en/rooms/{room.slug}/", form_data(day, "02:30", "04:00")
+    ).content.decode()
+
+    assert "happens twice" in field_error(html, "start")
+
+
+def test_room_detail_form_short_notice_error(user_client):
+    room = RoomFactory(min_notice_minutes=2 * 24 * 60)
+    soon = timezone.localdate() + timedelta(days=1)
+
+    html = user_client.post(f"/en/rooms/{room.slug}/", form_data(soon)).content.decode()
+
+    assert "at least 2880 minutes" in field_error(html, "start")

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from django.contrib.auth.models import Group
+from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from events import services
@@ -65,8 +66,15 @@ def _unlocked_event(event_id):
     return event
 
 
+def _claim_without_lock(*, user, event):
+    # Read, decide in Python, write: what the one-statement claim and the row lock replace.
+    with transaction.atomic():
+        return services._claim_place_under_lock(user=user, event_id=event.pk)
+
+
 def test_control_rush_without_lock_oversells(live_server, monkeypatch):
     monkeypatch.setattr(services, "_locked_event", _unlocked_event)
+    monkeypatch.setattr(services, "_claim_place", _claim_without_lock)
     event = EventFactory(slug="opening", capacity=20)
     SessionFactory(event=event)
     tokens = tokens_for(60)
@@ -181,3 +189,37 @@ def test_session_and_lab_booking_at_once_never_overlap(live_server):
     assert codes == [201, 409]
     assert Booking.objects.live().count() == 1
     assert Session.objects.count() == Booking.objects.filter(event_session__isnull=False).count()
+
+
+def test_registrations_and_cancellations_at_once_keep_counters_true(live_server):
+    event = EventFactory(slug="mixed", capacity=10)
+    SessionFactory(event=event)
+    leavers = [UserFactory() for _ in range(15)]
+    registrations = [services.register_for_event(user=u, event=event) for u in leavers]
+    jobs = [
+        (f"{live_server.url}/api/v1/registrations/{r.pk}/cancel/", Token.objects.create(user=u).key)
+        for r, u in zip(registrations, leavers, strict=True)
+    ]
+    jobs += [(f"{live_server.url}/api/v1/events/mixed/register/", t) for t in tokens_for(30)]
+    barrier = threading.Barrier(len(jobs))
+
+    def post(job):
+        url, token = job
+        barrier.wait()
+        return requests.post(url, headers={"Authorization": f"Token {token}"}, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        codes = [r.status_code for r in pool.map(post, jobs)]
+
+    assert codes == [200] * 15 + [201] * 30
+    event.refresh_from_db()
+    rows = Registration.objects.filter(event=event)
+    confirmed = rows.filter(status="confirmed").count()
+    waiting = sorted(rows.filter(status="waitlisted").values_list("queue_number", flat=True))
+    assert (confirmed, len(waiting)) == (10, 20)
+    assert (event.seats_taken, event.waitlist_length) == (10, 20)
+    assert len(set(waiting)) == 20
+    # Everyone who waits came after everyone confirmed by promotion: the line kept its order.
+    promoted = rows.filter(status="confirmed", queue_number__isnull=False)
+    if promoted.exists() and waiting:
+        assert max(promoted.values_list("queue_number", flat=True)) < waiting[0]

@@ -18,7 +18,7 @@ import pytest
 import requests
 from pytest_django.live_server_helper import LiveServer
 
-from accounts.sso_config import entra_app, surfconext_app
+from accounts.sso_config import entra_app, openid_connect_settings, surfconext_app
 
 HERE = Path(__file__).resolve().parent
 CLIENT_ID = "mediacampus-test"
@@ -72,21 +72,25 @@ class IdentityProvider:
         return requests.get(f"{self.base}/_test/last-authorization", timeout=5).json()
 
 
-def _start_provider(node, profile, port, redirect_uris, tenant="") -> IdentityProvider:
-    command = [node, str(HERE / "provider.mjs"), "--profile", profile, "--port", str(port)]
-    command += ["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, "--tenant", tenant]
-    for uri in redirect_uris:
-        command += ["--redirect-uri", uri]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    line = process.stdout.readline()
-    match = re.fullmatch(r"READY (\d+)\n", line)
-    if not match:
+def _start_provider(node, profile, taken, redirect_uris, tenant="") -> IdentityProvider:
+    # Another test run may grab a probed port before node binds it: then try the next one.
+    for _attempt in range(5):
+        port = _free_port(taken)
+        command = [node, str(HERE / "provider.mjs"), "--profile", profile, "--port", str(port)]
+        command += ["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET]
+        command += ["--tenant", tenant]
+        for uri in redirect_uris:
+            command += ["--redirect-uri", uri]
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        match = re.fullmatch(r"READY (\d+)\n", process.stdout.readline())
+        if match:
+            mount = f"/{tenant}/v2.0" if tenant else ""
+            return IdentityProvider(process, f"http://localhost:{match.group(1)}{mount}")
         process.kill()
-        raise RuntimeError(f"the test OpenID provider did not start: {line!r}")
-    mount = f"/{tenant}/v2.0" if tenant else ""
-    return IdentityProvider(process, f"http://localhost:{match.group(1)}{mount}")
+        process.wait(timeout=10)
+    raise RuntimeError(f"the test OpenID provider ({profile}) did not start")
 
 
 @pytest.fixture(scope="session")
@@ -95,9 +99,18 @@ def _sso_ports():
 
 
 @pytest.fixture(scope="session")
-def sso_live_server(_sso_ports):
+def sso_live_server(_sso_ports, django_db_setup):
+    # After the test database exists and stopped before it is dropped: the server's threads
+    # may hold a connection, and PostgreSQL refuses to drop a database in use.
     _node_or_skip()
-    server = LiveServer(f"127.0.0.1:{_free_port(_sso_ports)}")
+    for _attempt in range(5):
+        try:
+            server = LiveServer(f"127.0.0.1:{_free_port(_sso_ports)}")
+        except OSError:  # the port was taken between the probe and the bind
+            continue
+        break
+    else:
+        raise RuntimeError("no port for the live server in SSO_TEST_PORTS")
     yield server
     server.stop()
 
@@ -106,16 +119,19 @@ def sso_live_server(_sso_ports):
 def identity_providers(sso_live_server, _sso_ports):
     node = _node_or_skip()
     callback = sso_live_server.url + "/accounts/oidc/{}/login/callback/"
-    surf = _start_provider(
-        node, "surfconext", _free_port(_sso_ports), [callback.format("surfconext")]
-    )
-    entra = _start_provider(
-        node, "entra", _free_port(_sso_ports), [callback.format("entra")], tenant=TENANT
-    )
-    yield {"surfconext": surf, "entra": entra}
-    for provider in (surf, entra):
-        provider.process.terminate()
-        provider.process.wait(timeout=10)
+    started = {}
+    try:
+        started["surfconext"] = _start_provider(
+            node, "surfconext", _sso_ports, [callback.format("surfconext")]
+        )
+        started["entra"] = _start_provider(
+            node, "entra", _sso_ports, [callback.format("entra")], tenant=TENANT
+        )
+        yield started
+    finally:
+        for provider in started.values():
+            provider.process.terminate()
+            provider.process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -123,9 +139,8 @@ def sso(identity_providers, sso_live_server, settings, transactional_db):
     """Both SSO apps configured against the test providers, as settings.py would."""
     surf, entra = identity_providers["surfconext"], identity_providers["entra"]
     settings.SOCIALACCOUNT_PROVIDERS = {
-        "openid_connect": {
-            "OAUTH_PKCE_ENABLED": True,
-            "APPS": [
+        "openid_connect": openid_connect_settings(
+            [
                 surfconext_app(
                     client_id=CLIENT_ID,
                     secret=CLIENT_SECRET,
@@ -142,19 +157,27 @@ def sso(identity_providers, sso_live_server, settings, transactional_db):
                     groups_claim="groups",
                     role_values={"event_organisers": [ORGANISER_GROUP]},
                 ),
-            ],
-        }
+            ]
+        )
     }
-    return SsoBrowser(sso_live_server.url, identity_providers)
+    yield SsoBrowser(sso_live_server.url, identity_providers)
+    while SsoBrowser.opened:
+        SsoBrowser.opened.pop().close()
 
 
 class SsoBrowser:
     """Drives a sign-in the way a browser does: real HTTP, redirects followed, cookies kept."""
 
+    # A live-server thread serving an idle kept-alive connection holds its database
+    # connection, and PostgreSQL refuses to drop a test database in use: the `sso` fixture
+    # closes every session a test opened.
+    opened: list = []
+
     def __init__(self, site: str, providers: dict):
         self.site = site
         self.providers = providers
         self.session = requests.Session()
+        self.opened.append(self.session)
 
     def start(self, provider_id: str) -> requests.Response:
         """Press the sign-in button; returns the redirect to the identity provider."""

@@ -1,7 +1,12 @@
 """Sign-in with SURFconext and Entra ID, end to end over HTTP against a real OIDC provider."""
 
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Group
 
@@ -113,10 +118,13 @@ def test_entra_login_right_tenant_gets_municipality(sso):
     assert sso.me().json()["affiliation"] == "municipality"
 
 
-def test_entra_wrong_tenant_is_403_and_no_user(sso):
+def test_entra_wrong_tenant_is_403_and_no_user(sso, caplog):
     response = sso.sign_in("entra", "entra-sub-2", municipal_claims(tid=OTHER_TENANT))
 
     assert response.status_code == 403
+    assert "SSO login refused: provider=entra uid=9d4f6c2e-0000-4000-8000-00000000a001" in (
+        caplog.text
+    )
     assert not User.objects.exists()
     assert sso.me().status_code == 401
 
@@ -201,3 +209,169 @@ def test_valid_token_control_for_refusals(sso):
 
     assert response.status_code == 200
     assert User.objects.get().affiliation == "municipality"
+
+
+def test_login_page_shows_both_sso_buttons_when_configured(sso):
+    html = sso.session.get(f"{sso.site}/en/accounts/login/?next=/en/my/", timeout=10).text
+
+    assert (
+        'action="/en/accounts/oidc/surfconext/login/?process=login&amp;next=%2Fen%2Fmy%2F"' in html
+    )
+    assert 'action="/en/accounts/oidc/entra/login/?process=login&amp;next=%2Fen%2Fmy%2F"' in html
+    assert "HU student or staff (SURFconext)" in html
+    assert "Gemeente Hilversum employee" in html
+
+
+def test_english_login_uses_the_same_redirect_uri(sso):
+    sso.session.get(f"{sso.site}/en/accounts/login/", timeout=10)
+    redirect = sso.session.post(
+        f"{sso.site}/en/accounts/oidc/surfconext/login/",
+        data={"csrfmiddlewaretoken": sso.session.cookies.get("csrftoken", domain="127.0.0.1")},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+    query = parse_qs(urlsplit(redirect.headers["Location"]).query)
+    assert query["redirect_uri"] == [f"{sso.site}/accounts/oidc/surfconext/login/callback/"]
+    assert set(query["scope"][0].split()) == {"openid", "profile", "email"}
+
+
+def test_erased_sso_user_signing_in_again_gets_a_new_empty_account(sso):
+    sso.sign_in("surfconext", "surf-gone", student_claims())
+    erased = User.objects.get()
+    page = sso.session.get(f"{sso.site}/en/my/erase/", timeout=10)
+    sso.session.post(
+        f"{sso.site}/en/my/erase/",
+        data={
+            "confirm": "on",
+            "csrfmiddlewaretoken": sso.session.cookies.get("csrftoken", domain="127.0.0.1"),
+        },
+        timeout=10,
+    )
+    signed_out = sso.me().status_code
+
+    again = type(sso)(sso.site, sso.providers)
+    again.sign_in("surfconext", "surf-gone", student_claims())
+
+    erased.refresh_from_db()
+    fresh = User.objects.exclude(pk=erased.pk).get()
+    assert page.status_code == 200
+    assert signed_out == 401
+    assert (erased.email, erased.is_active) == (f"erased-{erased.pk}@erased.invalid", False)
+    assert (fresh.email, fresh.affiliation) == ("sanne.devries@student.hu.nl", "hu")
+    assert SocialAccount.objects.get().user == fresh
+
+
+def test_entra_token_without_oid_is_refused(sso):
+    claims = municipal_claims()
+    del claims["oid"]
+
+    response = sso.sign_in("entra", "entra-sub-6", claims)
+
+    assert response.status_code == 400
+    assert not User.objects.exists()
+
+
+def test_local_account_cannot_attach_sso_to_become_hu(sso):
+    local = User.objects.create_user("partner@example.org", "a-long-local-password")
+    EmailAddress.objects.create(user=local, email=local.email, verified=True, primary=True)
+    sso.session.get(f"{sso.site}/accounts/login/", timeout=10)
+    csrf = sso.session.cookies.get("csrftoken", domain="127.0.0.1")
+    sso.session.post(
+        f"{sso.site}/accounts/login/",
+        data={
+            "login": local.email,
+            "password": "a-long-local-password",
+            "csrfmiddlewaretoken": csrf,
+        },
+        timeout=10,
+    )
+    signed_in_as_local = sso.me().json()["email"]
+    redirect = sso.session.post(
+        f"{sso.site}/accounts/oidc/surfconext/login/?process=connect",
+        data={"csrfmiddlewaretoken": sso.session.cookies.get("csrftoken", domain="127.0.0.1")},
+        allow_redirects=False,
+        timeout=10,
+    )
+    interaction = sso.session.get(redirect.headers["Location"], timeout=10)
+
+    response = sso.session.post(
+        interaction.url + "/login",
+        data={"account": "surf-attach", "claims": json.dumps(student_claims())},
+        timeout=30,
+    )
+
+    local.refresh_from_db()
+    assert signed_in_as_local == "partner@example.org"
+    assert response.status_code == 403
+    assert local.affiliation == "public"
+    assert not SocialAccount.objects.exists()
+
+
+def _until_callback(browser, provider_id, account, claims) -> str:
+    """Run a sign-in up to the point where the provider sends the browser back to Django."""
+    redirect = browser.start(provider_id)
+    interaction = browser.session.get(redirect.headers["Location"], timeout=10)
+    response = browser.session.post(
+        interaction.url + "/login",
+        data={"account": account, "claims": json.dumps(claims)},
+        allow_redirects=False,
+        timeout=10,
+    )
+    while not response.headers["Location"].startswith(browser.site):
+        response = browser.session.get(
+            response.headers["Location"], allow_redirects=False, timeout=10
+        )
+    return response.headers["Location"]
+
+
+@pytest.mark.postgres
+def test_concurrent_first_logins_of_one_person_make_one_account(sso):
+    browsers = [type(sso)(sso.site, sso.providers) for _ in range(4)]
+    callbacks = [_until_callback(b, "entra", "entra-twice", municipal_claims()) for b in browsers]
+    barrier = threading.Barrier(len(browsers))
+
+    def finish(pair):
+        browser, url = pair
+        barrier.wait()
+        return browser.session.get(url, timeout=30)
+
+    with ThreadPoolExecutor(len(browsers)) as pool:
+        responses = list(pool.map(finish, zip(browsers, callbacks, strict=True)))
+
+    # The losers of the race see "try again" (409) or, when the winner's email row was
+    # already committed, allauth's neutral "check your mail" page; never a server error.
+    statuses = {r.status_code for r in responses}
+    assert User.objects.count() == 1
+    assert SocialAccount.objects.count() == 1
+    assert statuses <= {200, 409}
+    assert any(r.url == sso.site + "/" for r in responses)
+
+
+def test_surfconext_without_email_asks_for_it_and_keeps_hu_affiliation(sso):
+    claims = student_claims()
+    del claims["email"]
+    form_page = sso.sign_in("surfconext", "surf-no-mail", claims)
+
+    response = sso.session.post(
+        form_page.url,
+        data={
+            "email": "sanne@example.org",
+            "name": "Sanne",
+            "csrfmiddlewaretoken": sso.session.cookies.get("csrftoken", domain="127.0.0.1"),
+        },
+        timeout=10,
+    )
+
+    user = User.objects.get()
+    assert form_page.url == sso.site + "/accounts/3rdparty/signup/"
+    assert '<label for="id_email"' in form_page.text
+    assert "affiliation" not in form_page.text
+    assert response.status_code == 200
+    # The sign-up form passes through the local-account adapter (which says `public`);
+    # the SSO identity is applied after it.
+    assert (user.email, user.affiliation, user.sso_affiliations) == (
+        "sanne@example.org",
+        "hu",
+        ["member", "student"],
+    )

@@ -5,6 +5,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 
 class Command(BaseCommand):
@@ -19,7 +20,12 @@ class Command(BaseCommand):
                 "seed_demo makes accounts with known passwords; refused when DEBUG=0."
             )
         context: dict = {}
-        with transaction.atomic():
+        # Demo bookings and registrations go through the real services, which mail people;
+        # nobody should get (or see on the console) mail about made-up data.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
             # Each app that has a `demo` module adds its part, in INSTALLED_APPS order, so that
             # bookings can use the users and events can use the rooms.
             for app_config in apps.get_app_configs():

@@ -1,0 +1,68 @@
+from allauth.socialaccount.models import SocialAccount
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Affiliation, User
+
+# Staff may say that a local account belongs to a Media Park partner; SSO affiliations come
+# from the identity provider and would be overwritten at the next login anyway.
+STAFF_SETTABLE = {Affiliation.PARTNER, Affiliation.PUBLIC}
+
+
+class StaffUserChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+    def clean_affiliation(self):
+        affiliation = self.cleaned_data["affiliation"]
+        if affiliation == self.instance.affiliation:
+            return affiliation
+        if SocialAccount.objects.filter(user=self.instance).exists():
+            raise forms.ValidationError(
+                _("This person signs in through SSO; the identity provider sets the affiliation.")
+            )
+        if affiliation not in STAFF_SETTABLE:
+            raise forms.ValidationError(
+                _("Only SSO sign-in gives the HU or municipality affiliation.")
+            )
+        return affiliation
+
+
+class StaffUserCreationForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("email",)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = StaffUserChangeForm
+    add_form = StaffUserCreationForm
+    ordering = ["email"]
+    list_display = ["email", "name", "affiliation", "organisation", "is_active", "is_staff"]
+    list_filter = ["affiliation", "is_active", "is_staff", "groups"]
+    search_fields = ["email", "name", "organisation"]
+    readonly_fields = ["sso_affiliations", "date_joined", "last_login"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Person"), {"fields": ["name", "language"]}),
+        (
+            _("Affiliation"),
+            {"fields": ["affiliation", "organisation", "sso_affiliations"]},
+        ),
+        (
+            _("Roles and permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]},
+        ),
+    ]

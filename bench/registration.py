@@ -1,0 +1,259 @@
+"""Dutch Media Week opening rush: 2,000 registrations from 64 parallel clients for one
+150-seat session, through the API, against gunicorn (2 workers) on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mc_events .venv/bin/python bench/registration.py
+
+Prints registrations per second and p50/p95/p99 latency, then checks the invariants: exactly
+150 confirmed, 1,850 waitlisted with places 1..1,850 without gaps or duplicates. Creates its
+own users and event, and removes them (and stops gunicorn) when done.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--registrations", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--capacity", type=int, default=150)
+    parser.add_argument("--port", type=int, default=8250)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8, help="gthread threads per worker")
+    return parser.parse_args()
+
+
+def server_env(port: int) -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0",
+            "EMAIL_URL": "dummymail://",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database: this benchmark is about PostgreSQL.")
+
+
+def create_fixture(count: int, capacity: int) -> tuple[str, list[str]]:
+    from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from events.models import Event, Programme
+
+    call_command("migrate", verbosity=0, interactive=False)
+    cleanup()
+    programme = Programme.objects.create(slug="bench-dmw", name="Bench Dutch Media Week")
+    Event.objects.create(
+        slug="bench-opening",
+        programme=programme,
+        kind="dmw_session",
+        theme="media_campus",
+        title="Opening keynote",
+        capacity=capacity,
+        waitlist=True,
+    )
+    users = User.objects.bulk_create(
+        User(email=f"bench-{n}@bench.invalid", name=f"Bench {n}", affiliation="public")
+        for n in range(count)
+    )
+    tokens = Token.objects.bulk_create(Token(user=user, key=Token.generate_key()) for user in users)
+    return "bench-opening", [token.key for token in tokens]
+
+
+def cleanup():
+    from accounts.models import User
+    from events.models import Event, Programme
+
+    Event.objects.filter(programme__slug="bench-dmw").delete()
+    Programme.objects.filter(slug="bench-dmw").delete()
+    User.objects.filter(email__endswith="@bench.invalid").delete()
+
+
+def start_server(args) -> subprocess.Popen:
+    command = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "config.wsgi:application",
+        f"--bind=127.0.0.1:{args.port}",
+        f"--workers={args.workers}",
+        "--worker-class=gthread",
+        f"--threads={args.threads}",
+        "--keep-alive=30",
+        "--log-level=warning",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=server_env(args.port), start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    sys.exit("gunicorn did not come up")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def warm_up(port: int, slug: str) -> None:
+    # Each worker imports lazily on its first requests; do not bill that to the rush.
+    for _ in range(20):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", f"/api/v1/events/{slug}/")
+        connection.getresponse().read()
+
+
+def baseline(port: int, count: int, clients: int) -> None:
+    """The same clients against /healthz (one query): what this machine gives right now."""
+    elapsed, results = rush(port, None, [""] * count, clients)
+    latencies = sorted(latency for latency, _status, _body in results)
+    print(
+        f"baseline /healthz:  {len(results) / elapsed:.0f} requests/s, "
+        f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms (same clients, one-query view)"
+    )
+
+
+def rush(port: int, slug: str | None, tokens: list[str], clients: int):
+    work: queue.Queue = queue.Queue()
+    for token in tokens:
+        work.put(token)
+    results: list[tuple[float, int, dict]] = []
+    lock = threading.Lock()
+    start_gate = threading.Barrier(clients + 1)
+
+    def client():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = []
+        start_gate.wait()
+        while True:
+            try:
+                token = work.get_nowait()
+            except queue.Empty:
+                break
+            began = time.perf_counter()
+            if slug is None:
+                connection.request("GET", "/healthz")
+            else:
+                connection.request(
+                    "POST",
+                    f"/api/v1/events/{slug}/register/",
+                    headers={"Authorization": f"Token {token}", "Content-Length": "0"},
+                )
+            response = connection.getresponse()
+            body = response.read()
+            mine.append((time.perf_counter() - began, response.status, json.loads(body or b"{}")))
+        connection.close()
+        with lock:
+            results.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    start_gate.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began, results
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    index = min(len(sorted_values) - 1, round(fraction * (len(sorted_values) - 1)))
+    return sorted_values[index]
+
+
+def report(elapsed: float, results, capacity: int, count: int) -> bool:
+    from events.models import Event, Registration
+
+    latencies = sorted(latency for latency, _status, _body in results)
+    statuses = [status for _latency, status, _body in results]
+    print(f"registrations:      {len(results)} in {elapsed:.2f} s")
+    print(f"throughput:         {len(results) / elapsed:.0f} registrations/s")
+    print(
+        "latency p50/p95/p99: "
+        f"{percentile(latencies, 0.50) * 1000:.1f} / {percentile(latencies, 0.95) * 1000:.1f} / "
+        f"{percentile(latencies, 0.99) * 1000:.1f} ms (max {latencies[-1] * 1000:.1f} ms, "
+        f"mean {statistics.mean(latencies) * 1000:.1f} ms)"
+    )
+    bodies = [body for _latency, status, body in results if status == 201]
+    confirmed = sum(body["status"] == "confirmed" for body in bodies)
+    positions = sorted(
+        body["waitlist_position"] for body in bodies if body["status"] == "waitlisted"
+    )
+    event = Event.objects.get(slug="bench-opening")
+    rows = Registration.objects.filter(event=event)
+    queue_numbers = sorted(rows.filter(status="waitlisted").values_list("queue_number", flat=True))
+    waitlisted = count - capacity
+    checks = {
+        f"all {count} answered 201": statuses.count(201) == count,
+        f"{capacity} confirmed (responses)": confirmed == capacity,
+        f"{capacity} confirmed (database)": rows.filter(status="confirmed").count() == capacity,
+        f"waitlist places 1..{waitlisted} (responses)": positions == list(range(1, waitlisted + 1)),
+        f"queue numbers 1..{waitlisted} (database)": queue_numbers
+        == list(range(1, waitlisted + 1)),
+        "counters match rows": (event.seats_taken, event.waitlist_length) == (capacity, waitlisted),
+    }
+    for name, ok in checks.items():
+        print(f"  [{'ok' if ok else 'FAIL'}] {name}")
+    return all(checks.values())
+
+
+def main():
+    args = parse_args()
+    setup_django()
+    from django.db import connection
+
+    slug, tokens = create_fixture(args.registrations, args.capacity)
+    connection.close()
+    server = start_server(args)
+    try:
+        warm_up(args.port, slug)
+        baseline(args.port, args.registrations, args.clients)
+        elapsed, results = rush(args.port, slug, tokens, args.clients)
+    finally:
+        stop_server(server)
+    try:
+        ok = report(elapsed, results, args.capacity, args.registrations)
+    finally:
+        cleanup()
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

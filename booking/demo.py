@@ -1,0 +1,182 @@
+"""Demo locations, rooms with generated photos and a realistic week of bookings.
+
+Called by `manage.py seed_demo` after accounts; idempotent. Puts `rooms` (slug -> Room) and
+`locations` into the context for the apps that follow.
+"""
+
+from datetime import datetime, time, timedelta
+from io import BytesIO
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image, ImageDraw
+
+from booking.errors import BookingError
+from booking.facility_services import save_location, save_room, set_room_photo
+from booking.models import Booking, Location, Room, RoomKind
+from booking.services import create_booking
+from booking.timezones import LOCAL_TZ
+
+WEEKDAYS = range(5)
+LOCATIONS = [
+    {
+        "slug": "lab-in-het-centrum",
+        "name": "Lab in het Centrum",
+        "address": "Kerkbrink 6, 1211 BX Hilversum",
+        "hours": {**dict.fromkeys(WEEKDAYS, ("08:30", "22:00")), 5: ("10:00", "17:00")},
+    },
+    {
+        "slug": "media-park",
+        "name": "Media Park, Kennis- en innovatiecentrum",
+        "address": "Media Park, Sumatralaan 45, 1217 GP Hilversum",
+        "hours": dict.fromkeys(WEEKDAYS, ("08:00", "21:30")),
+    },
+]
+EVERYONE_BUT_PUBLIC = ["hu", "municipality", "partner"]
+# slug, name, location, kind, capacity, extra rules, amenities, description
+ROOMS = [
+    ("redactielab", "Redactielab", 0, RoomKind.LAB, 24, {}, ["newsroom screens", "16 iMacs"],
+     "The journalism students' newsroom: desks, news wall and a live-blog corner."),
+    ("podcaststudio", "Podcaststudio", 0, RoomKind.STUDIO, 4,
+     {"buffer_minutes": 15, "max_duration_minutes": 240}, ["4 Shure SM7B", "RodeCaster Pro II"],
+     "Sound-treated studio for podcasts and radio, four microphones."),
+    ("montageplek-1", "Montageplek 1", 0, RoomKind.WORKSPACE, 2, {"bookable_by": ["hu"]},
+     ["DaVinci Resolve", "calibrated monitor"], "Editing desk for video."),
+    ("montageplek-2", "Montageplek 2", 0, RoomKind.WORKSPACE, 2, {"bookable_by": ["hu"]},
+     ["Adobe Premiere", "headphones"], "Editing desk for video and audio."),
+    ("vergaderkamer-dudok", "Vergaderkamer Dudok", 0, RoomKind.MEETING_ROOM, 8, {},
+     ["screen", "whiteboard"], "Meeting room with a view of the Kerkbrink."),
+    ("xr-lab", "XR-lab", 1, RoomKind.LAB, 12,
+     {"requires_approval": True, "min_notice_minutes": 1440, "bookable_by": ["hu", "partner"]},
+     ["6 Meta Quest 3", "motion capture"], "Immersive / AV Design lab: VR, AR and volumetric."),
+    ("greenscreen-studio", "Greenscreen studio", 1, RoomKind.STUDIO, 10,
+     {"requires_approval": True, "buffer_minutes": 30}, ["green screen", "3 cameras", "lights"],
+     "TV studio with green screen and a small control room."),
+    ("leslokaal-1-12", "Leslokaal 1.12", 1, RoomKind.CLASSROOM, 30, {},
+     ["projector", "whiteboard"], "Classroom for LLO courses and lectures."),
+    ("leslokaal-1-14", "Leslokaal 1.14", 1, RoomKind.CLASSROOM, 24, {},
+     ["touch screen"], "Classroom with flexible tables."),
+    ("auditorium", "Auditorium", 1, RoomKind.AUDITORIUM, 150,
+     {"requires_approval": True, "bookable_by": ["hu", "municipality"], "buffer_minutes": 30},
+     ["stage", "streaming", "hearing loop"], "The hall for Dutch Media Week sessions."),
+    ("flexplekken", "Flexplekken", 1, RoomKind.WORKSPACE, 20,
+     {"bookable_by": ["hu", "municipality", "partner", "public"]}, ["wifi", "coffee"],
+     "Open workspace for students and Media Park partners."),
+    ("vergaderruimte-gooi", "Vergaderruimte 't Gooi", 1, RoomKind.MEETING_ROOM, 12, {},
+     ["video conferencing"], "Meeting room for project teams with partners."),
+]  # fmt: skip
+COLOURS = {
+    RoomKind.LAB: (11, 92, 173),
+    RoomKind.STUDIO: (138, 75, 0),
+    RoomKind.MEETING_ROOM: (27, 107, 50),
+    RoomKind.CLASSROOM: (90, 60, 140),
+    RoomKind.WORKSPACE: (20, 120, 130),
+    RoomKind.AUDITORIUM: (160, 30, 60),
+}
+# room slug, weekday, start, end, user key, title, attendees
+WEEK = [
+    ("redactielab", 0, "09:00", "12:30", "teacher", "Redactieoverleg en nieuwsdienst", 20),
+    ("redactielab", 1, "09:00", "17:00", "student", "Nieuwsdienst Hilversum Nu", 12),
+    ("redactielab", 3, "13:00", "17:00", "teacher", "Werkcollege datajournalistiek", 22),
+    ("podcaststudio", 0, "10:00", "12:00", "student", "Podcast De Mediapark-week", 3),
+    ("podcaststudio", 2, "14:00", "16:00", "student2", "Interview wethouder", 2),
+    ("podcaststudio", 4, "11:00", "13:00", "partner", "Opname bedrijfspodcast", 3),
+    ("montageplek-1", 1, "09:00", "13:00", "student2", "Montage reportage", 1),
+    ("montageplek-2", 3, "10:00", "15:00", "student", "Montage eindproduct", 2),
+    ("vergaderkamer-dudok", 2, "10:00", "11:00", "municipal", "Overleg convenant", 6),
+    ("xr-lab", 1, "13:00", "17:00", "teacher", "Practicum volumetric capture", 10),
+    ("greenscreen-studio", 2, "09:00", "12:00", "student", "Opname weerbericht", 6),
+    ("leslokaal-1-12", 3, "18:30", "21:00", "teacher", "LLO: AI in de redactie", 18),
+    ("vergaderruimte-gooi", 4, "14:00", "15:30", "partner", "Kennismaking stagiairs", 8),
+]
+
+
+def demo_photo(name: str, kind: str) -> SimpleUploadedFile:
+    red, green, blue = COLOURS[kind]
+    image = Image.new("RGB", (960, 640))
+    draw = ImageDraw.Draw(image)
+    for y in range(640):
+        shade = y / 640
+        draw.line([(0, y), (960, y)], fill=(int(red * (1 - shade / 2)), int(green), int(blue)))
+    draw.rectangle([(60, 420), (900, 580)], fill=(255, 255, 255))
+    draw.text((90, 470), name, fill=(29, 29, 31), font_size=56)
+    output = BytesIO()
+    image.save(output, format="JPEG", quality=85)
+    return SimpleUploadedFile(f"{kind}.jpg", output.getvalue(), content_type="image/jpeg")
+
+
+def seed_locations() -> list[Location]:
+    locations = []
+    for spec in LOCATIONS:
+        existing = Location.objects.filter(slug=spec["slug"]).first()
+        hours = [
+            {"weekday": d, "opens": time.fromisoformat(o), "closes": time.fromisoformat(c)}
+            for d, (o, c) in spec["hours"].items()
+        ]
+        locations.append(
+            save_location(
+                location=existing,
+                slug=spec["slug"],
+                name=spec["name"],
+                address=spec["address"],
+                opening_hours=hours,
+            )
+        )
+    return locations
+
+
+def seed_rooms(locations: list[Location]) -> dict[str, Room]:
+    rooms = {}
+    for slug, name, where, kind, capacity, rules, amenities, description in ROOMS:
+        room = Room.objects.filter(slug=slug).first()
+        if room is None:
+            room = save_room(
+                slug=slug,
+                name=name,
+                location=locations[where],
+                kind=kind,
+                capacity=capacity,
+                amenities=amenities,
+                description=description,
+                **{"bookable_by": EVERYONE_BUT_PUBLIC, **rules},
+            )
+        if not room.photo:
+            set_room_photo(room=room, upload=demo_photo(name, kind))
+        rooms[slug] = room
+    return rooms
+
+
+def seed_week(rooms: dict[str, Room], users: dict) -> None:
+    """This week's bookings (held on behalf: some lie in the past) and two requests next week."""
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    if Booking.objects.filter(room__in=rooms.values(), start__date__gte=monday).exists():
+        return
+    for slug, weekday, start, end, user_key, title, attendees in WEEK:
+        day = monday + timedelta(days=weekday)
+        begin = datetime.combine(day, time.fromisoformat(start), LOCAL_TZ)
+        finish = datetime.combine(day, time.fromisoformat(end), LOCAL_TZ)
+        create_booking(
+            user=users[user_key], room=rooms[slug], start=begin, end=finish, title=title,
+            attendees=attendees, public_title=True, on_behalf=True,
+        )  # fmt: skip
+    next_week = monday + timedelta(days=7)
+    for slug, user_key, title in [
+        ("greenscreen-studio", "student2", "Videoclip eindexamen"),
+        ("auditorium", "municipal", "Raadsinformatieavond mediabeleid"),
+    ]:
+        begin = datetime.combine(next_week + timedelta(days=1), time(13), LOCAL_TZ)
+        try:
+            create_booking(
+                user=users[user_key], room=rooms[slug], start=begin,
+                end=begin + timedelta(hours=3), title=title, attendees=8,
+            )  # fmt: skip
+        except BookingError:
+            continue
+
+
+def seed(context: dict) -> None:
+    locations = seed_locations()
+    rooms = seed_rooms(locations)
+    seed_week(rooms, context["users"])
+    context["locations"] = {location.slug: location for location in locations}
+    context["rooms"] = rooms

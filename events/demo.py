@@ -1,0 +1,215 @@
+"""Demo programmes: a Dutch Media Week, three LLO courses and campus events on each theme.
+
+Called by `manage.py seed_demo` after accounts and booking (it uses their users and rooms);
+idempotent. Everything goes through events.services, so sessions in rooms book those rooms.
+Dates are relative to today, so the demo always lies ahead.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from booking.timezones import LOCAL_TZ
+from events import services
+from events.errors import RegistrationError
+from events.models import Event, EventKind, Programme, RegistrationStatus, Theme
+
+EVERYONE = ["hu", "municipality", "partner", "public"]
+
+# day (0 = Monday of Dutch Media Week), start, end, room slug, slug, title, theme, capacity
+DMW_SESSIONS = [
+    (0, "09:30", "10:30", "auditorium", "dmw-opening", "Opening: the Media Park in 2030",
+     Theme.MEDIA_CAMPUS, 150),
+    (0, "11:00", "12:30", "leslokaal-1-12", "dmw-ai-newsroom", "AI in the newsroom",
+     Theme.MEDIA_ICT, 30),
+    (0, "14:00", "15:30", "xr-lab", "dmw-volumetric-video", "Volumetric video hands-on",
+     Theme.MEDIA_ICT, 12),
+    (0, "16:00", "17:00", "leslokaal-1-14", "dmw-local-news", "Local news after the ad crash",
+     Theme.MEDIA_CAMPUS, 24),
+    (1, "09:30", "11:00", "auditorium", "dmw-green-production", "Green TV production",
+     Theme.SUSTAINABILITY, 150),
+    (1, "11:30", "12:30", "podcaststudio", "dmw-podcast-live", "Podcast live recording",
+     Theme.MEDIA_CAMPUS, 4),
+    (1, "14:00", "16:00", "greenscreen-studio", "dmw-virtual-studio", "Virtual studio workflows",
+     Theme.MEDIA_ICT, 10),
+    (2, "10:00", "11:30", "leslokaal-1-12", "dmw-care-vr", "VR in care education",
+     Theme.CARE_EDUCATION, 30),
+    (2, "13:00", "14:30", "vergaderruimte-gooi", "dmw-startups", "Media start-ups pitch",
+     Theme.MEDIA_CAMPUS, 12),
+    (2, "15:00", "16:30", "auditorium", "dmw-disinformation", "Disinformation and elections",
+     Theme.MEDIA_ICT, 150),
+    (3, "09:30", "10:30", "redactielab", "dmw-datajournalism", "Data journalism lab",
+     Theme.MEDIA_ICT, 24),
+    (3, "11:00", "12:30", "leslokaal-1-14", "dmw-energy-studios", "Energy-neutral studios",
+     Theme.SUSTAINABILITY, 24),
+    (3, "14:00", "15:00", "auditorium", "dmw-closing", "Closing: what the week taught us",
+     Theme.MEDIA_CAMPUS, 150),
+]  # fmt: skip
+
+# slug, title, theme, weekday, room, capacity, sessions, description
+LLO_COURSES = [
+    ("llo-data-driven-design", "Data-driven design", Theme.MEDIA_ICT, 1, "leslokaal-1-12", 20, 4,
+     "Four evenings on using audience data to design media products."),
+    ("llo-immersive-content", "Immersive content production", Theme.MEDIA_ICT, 2, "xr-lab", 10,
+     6, "Six evenings in the XR-lab: 360 video, volumetric capture and spatial audio."),
+    ("llo-project-management-media", "Project management for media", Theme.MEDIA_CAMPUS, 3,
+     "leslokaal-1-14", 24, 3, "Three evenings on running media productions on time and budget."),
+]  # fmt: skip
+
+# slug, title, theme, days ahead, start, end, room or None, place, capacity, audience
+CAMPUS_EVENTS = [
+    ("campus-open-lab", "Open lab afternoon", Theme.MEDIA_CAMPUS, 15, "14:00", "17:00",
+     "redactielab", "", 40, EVERYONE),
+    ("campus-ai-subtitles", "AI subtitles for local TV", Theme.MEDIA_ICT, 16, "15:00", "17:00",
+     "vergaderkamer-dudok", "", 8, ["hu", "municipality", "partner"]),
+    ("campus-repair-cafe", "Repair café for camera gear", Theme.SUSTAINABILITY, 17, "13:00",
+     "16:00", None, "Hilversum library, Kerkbrink 6", 25, EVERYONE),
+    ("campus-media-literacy", "Media literacy for care students", Theme.CARE_EDUCATION, 18,
+     "10:00", "12:00", "leslokaal-1-12", "", 2, ["hu", "public"]),
+]  # fmt: skip
+
+
+def _at(day: date, hhmm: str) -> datetime:
+    return datetime.combine(day, time.fromisoformat(hhmm), LOCAL_TZ)
+
+
+def _monday(weeks_ahead: int) -> date:
+    today = timezone.localdate()
+    return today - timedelta(days=today.weekday()) + timedelta(weeks=weeks_ahead)
+
+
+def _programme(slug: str, name: str, **fields) -> Programme:
+    programme, _created = Programme.objects.get_or_create(
+        slug=slug, defaults={"name": name, **fields}
+    )
+    return programme
+
+
+def _event(organiser, *, slug: str, sessions: list[services.SessionSpec], **fields) -> Event:
+    event = Event.objects.filter(slug=slug).first()
+    if event is not None:
+        return event
+    event = services.create_event(actor=organiser, slug=slug, organiser=organiser, **fields)
+    for spec in sessions:
+        try:
+            services.add_session(actor=organiser, event=event, spec=spec)
+        except RegistrationError:
+            # A room taken by someone's booking: the demo does without that session.
+            continue
+    return event
+
+
+def seed_dutch_media_week(organiser, rooms) -> None:
+    monday = _monday(3)
+    programme = _programme(
+        "dutch-media-week",
+        f"Dutch Media Week {monday.year}",
+        description="A week of talks, labs and demos across the Media Park.",
+        starts_on=monday,
+        ends_on=monday + timedelta(days=3),
+    )
+    for day, start, end, room, slug, title, theme, capacity in DMW_SESSIONS:
+        when = monday + timedelta(days=day)
+        _event(
+            organiser,
+            slug=slug,
+            title=title,
+            programme=programme,
+            kind=EventKind.DMW_SESSION,
+            theme=theme,
+            capacity=capacity,
+            audience=EVERYONE,
+            registration_closes=_at(when, start),
+            sessions=[services.SessionSpec(_at(when, start), _at(when, end), rooms[room])],
+        )
+
+
+def seed_llo_courses(organiser, rooms) -> None:
+    programme = _programme(
+        "llo-catalogue",
+        f"LLO catalogue {timezone.localdate().year}",
+        description="Lifelong-learning courses for Media Park companies.",
+    )
+    first_monday = _monday(2)
+    for slug, title, theme, weekday, room, capacity, count, description in LLO_COURSES:
+        days = [first_monday + timedelta(weeks=week, days=weekday) for week in range(count)]
+        _event(
+            organiser,
+            slug=slug,
+            title=title,
+            description=description,
+            programme=programme,
+            kind=EventKind.LLO_COURSE,
+            theme=theme,
+            capacity=capacity,
+            audience=["hu", "municipality", "partner"],
+            registration_closes=_at(days[0], "12:00"),
+            sessions=[
+                services.SessionSpec(_at(day, "18:30"), _at(day, "21:00"), rooms[room])
+                for day in days
+            ],
+        )
+
+
+def seed_campus_events(organiser, rooms) -> None:
+    programme = _programme("campus-events", "Campus events")
+    today = timezone.localdate()
+    for slug, title, theme, ahead, start, end, room, place, capacity, audience in CAMPUS_EVENTS:
+        day = today + timedelta(days=ahead)
+        # Weekend days are closed in the Media Park: move to the Monday after.
+        day += timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
+        _event(
+            organiser,
+            slug=slug,
+            title=title,
+            programme=programme,
+            kind=EventKind.CAMPUS_EVENT,
+            theme=theme,
+            capacity=capacity,
+            audience=audience,
+            sessions=[
+                services.SessionSpec(
+                    _at(day, start),
+                    _at(day, end),
+                    rooms[room] if room else None,
+                    location_text=place,
+                )
+            ],
+        )
+
+
+def seed_registrations(users) -> None:
+    """A few registrations, and a full event with someone on its waitlist."""
+    wishes = [
+        ("student", "dmw-opening"),
+        ("student", "llo-immersive-content"),
+        ("teacher", "dmw-ai-newsroom"),
+        ("partner", "llo-data-driven-design"),
+        ("public", "dmw-opening"),
+        ("student", "campus-media-literacy"),
+        ("student2", "campus-media-literacy"),
+        ("public", "campus-media-literacy"),
+    ]
+    for user_key, slug in wishes:
+        event = Event.objects.filter(slug=slug).first()
+        user = users[user_key]
+        if (
+            event is None
+            or event.registrations.filter(user=user)
+            .exclude(status=RegistrationStatus.CANCELLED)
+            .exists()
+        ):
+            continue
+        try:
+            services.register_for_event(user=user, event=event)
+        except RegistrationError:
+            continue
+
+
+def seed(context: dict) -> None:
+    organiser = context["users"]["organiser"]
+    rooms = context["rooms"]
+    seed_dutch_media_week(organiser, rooms)
+    seed_llo_courses(organiser, rooms)
+    seed_campus_events(organiser, rooms)
+    seed_registrations(context["users"])
