@@ -90,7 +90,11 @@ def collect_static(static_root: Path) -> None:
 def static_fingerprint() -> str:
     """What collectstatic's output depends on: our static files and the pinned packages."""
     digest = hashlib.sha256()
-    sources = [ROOT / "requirements" / "base.lock", *ROOT.glob("*/static/**/*")]
+    sources = [
+        ROOT / "requirements" / "base.lock",
+        *ROOT.glob("static/**/*"),
+        *ROOT.glob("*/static/**/*"),
+    ]
     for path in sorted(p for p in sources if p.is_file() and ".venv" not in p.parts):
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
