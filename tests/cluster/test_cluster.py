@@ -11,20 +11,25 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 import requests
 from allauth.account.models import EmailAddress
+from celery import Celery
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from booking.models import Booking
 from events.models import Event, Registration
+from events.services import register_for_event
 from tests.booking.conftest import next_monday
 from tests.booking.factories import RoomFactory
 from tests.cluster.conftest import Browser
 from tests.factories import EventFactory, SessionFactory, UserFactory
+from tests.reminders.test_reminders import make_booking
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -303,6 +308,40 @@ def test_booking_through_cluster_mails_confirmation_with_invitation_via_worker(c
 
 
 # --- Reminders ---------------------------------------------------------------------------------
-# The 24-hour reminders (Celery beat, claimed once per booking or session) are the lead's part
-# of issue 8; their cluster test belongs here: two workers and the beat task against this
-# cluster, each reminder delivered once to the outbox (`outbox_messages`).
+# Reminders are sent by whichever worker takes the beat's task; with two workers and repeated
+# beat ticks (a restarted scheduler, two schedulers by mistake) each goes out once.
+
+
+def beat_ticks(cluster, task_names: list[str], ticks: int) -> None:
+    """What `celery beat` does on schedule: put the named tasks on the installation's queue."""
+    beat = Celery(broker=cluster.environment["REDIS_URL"])
+    try:
+        for _tick in range(ticks):
+            for name in task_names:
+                beat.send_task(name, queue=cluster.queue)
+    finally:
+        beat.close()
+
+
+def test_reminders_from_repeated_ticks_with_two_workers_go_out_once(cluster):
+    soon = timezone.now() + timedelta(hours=3)
+    booking = make_booking(soon, user=UserFactory(email="booker@example.org", language="en"))
+    event = EventFactory(title="Podcast workshop", capacity=1)
+    SessionFactory(event=event, start=soon, end=soon + timedelta(hours=2))
+    for address in ("seated@example.org", "waiting@example.org"):
+        register_for_event(user=UserFactory(email=address, language="en"), event=event)
+    cluster.start_mail_worker()
+    cluster.start_mail_worker()
+
+    beat_ticks(cluster, ["booking.send_reminders", "events.send_reminders"], ticks=4)
+    booked = outbox_messages(cluster, "booker@example.org")
+    seated = outbox_messages(cluster, "seated@example.org")
+    time.sleep(3)  # room for a duplicate from the other worker or a later tick
+
+    booked = outbox_messages(cluster, "booker@example.org", seconds=0)
+    seated = outbox_messages(cluster, "seated@example.org", seconds=0)
+    waiting = outbox_messages(cluster, "waiting@example.org", seconds=0)
+    assert [m["Subject"] for m in booked] == [f"Reminder: your booking of {booking.room.name}"]
+    assert [m["Subject"] for m in seated] == ["Reminder: Podcast workshop starts within a day"]
+    assert waiting == []
+    assert Booking.objects.get(pk=booking.pk).reminder_sent_at is not None
