@@ -282,7 +282,7 @@ def main() -> None:
             results[count] = measure(count, static_root, tokens, slots, arguments, queue)
     finally:
         client = redis.Redis.from_url(REDIS_URL)
-        client.delete(queue)
+        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
         for key in client.scan_iter("mc:*"):
             client.delete(key)
         if not arguments.keep:

@@ -179,12 +179,17 @@ class Cluster:
         self.workers.append(worker)
         return worker
 
-    def forget_queued_work(self) -> None:
-        """Drop mail queued by earlier tests, and cached pages of flushed data."""
+    def forget_queued_work(self, *, finally_: bool = False) -> None:
+        """Drop mail queued by earlier tests, and cached pages of flushed data.
+
+        The queue's routing entries go only at the end: running instances rely on them.
+        """
         client = redis.Redis.from_url(self.environment["REDIS_URL"])
         client.delete(self.queue)
         for key in client.scan_iter("mc:*"):
             client.delete(key)
+        if finally_:
+            client.delete(f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}")
 
 
 @pytest.fixture(scope="session")
@@ -230,12 +235,14 @@ def _cluster(django_db_setup, static_root, tmp_path_factory):
     finally:
         for process in [*cluster.workers, *(i.process for i in cluster.instances)]:
             stop(process)
-        cluster.forget_queued_work()
+        cluster.forget_queued_work(finally_=True)
 
 
 @pytest.fixture
 def cluster(_cluster, transactional_db):
     _cluster.forget_queued_work()
+    for delivered in _cluster.outbox.glob("*.log"):
+        delivered.unlink()
     yield _cluster
     for worker in _cluster.workers:
         stop(worker)
