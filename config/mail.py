@@ -44,6 +44,21 @@ def message_to_payload(message: EmailMultiAlternatives) -> dict:
     }
 
 
+def mime_part_from_bytes(raw: bytes) -> MIMEBase:
+    """A serialised MIME part (an .ics invitation) as the MIMEBase that `attach` accepts.
+
+    The parser makes a plain `email.message.Message`, which Django would take for a filename.
+    """
+    parsed = message_from_bytes(raw)
+    part = MIMEBase(parsed.get_content_maintype(), parsed.get_content_subtype())
+    for name in list(part.keys()):
+        del part[name]
+    for name, value in parsed.items():
+        part[name] = value
+    part.set_payload(parsed.get_payload())
+    return part
+
+
 def payload_to_message(payload: dict) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=payload["subject"],
@@ -59,7 +74,7 @@ def payload_to_message(payload: dict) -> EmailMultiAlternatives:
         message.attach_alternative(content, mimetype)
     for attachment in payload["attachments"]:
         if "mime" in attachment:
-            message.attach(message_from_bytes(base64.b64decode(attachment["mime"])))
+            message.attach(mime_part_from_bytes(base64.b64decode(attachment["mime"])))
         else:
             content = base64.b64decode(attachment["content"])
             message.attach(attachment["filename"], content, attachment["mimetype"])

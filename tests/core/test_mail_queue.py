@@ -4,6 +4,7 @@ import subprocess
 import sys
 import time
 import uuid
+from email.mime.text import MIMEText
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,23 @@ def test_payload_round_trip_keeps_parts():
     assert rebuilt.alternatives[0][1] == "text/html"
     assert rebuilt.attachments[0][0] == "invite.ics"
     assert rebuilt.attachments[0][1] == ICS.decode()
+
+
+def test_payload_round_trip_keeps_mime_part_attachment():
+    # Booking and registration mail attach their invitation as a ready MIME part.
+    message = confirmation()
+    part = MIMEText(ICS.decode(), "calendar", "utf-8")
+    part.set_param("method", "REQUEST")
+    part.add_header("Content-Disposition", "attachment", filename="invite.ics")
+    message.attachments = [part]
+
+    rebuilt = payload_to_message(message_to_payload(message))
+    parsed = email.message_from_bytes(rebuilt.message().as_bytes())
+    parts = {p.get_content_type(): p for p in parsed.walk()}
+
+    assert parts["text/calendar"].get_filename() == "invite.ics"
+    assert parts["text/calendar"].get_param("method") == "REQUEST"
+    assert parts["text/calendar"].get_payload(decode=True) == ICS
 
 
 def test_without_queue_mail_is_sent_in_process(settings):
