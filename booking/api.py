@@ -57,7 +57,8 @@ class LocationViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = LocationSerializer
-    permission_classes = [permissions.IsAuthenticated, IsFacilityManagerForWrites]
+    # Locations and rooms are public, as their pages are; only facility managers write.
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsFacilityManagerForWrites]
     lookup_field = "slug"
     queryset = Location.objects.prefetch_related(
         Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday"))
@@ -85,7 +86,7 @@ class RoomViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = RoomSerializer
-    permission_classes = [permissions.IsAuthenticated, IsFacilityManagerForWrites]
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsFacilityManagerForWrites]
     lookup_field = "slug"
 
     def get_queryset(self):
@@ -101,10 +102,11 @@ class RoomViewSet(
         if "capacity" in filters:
             rooms = rooms.filter(capacity__gte=filters["capacity"])
         if "free_from" in filters:
-            bookable = selectors.bookable_rooms(self.request.user).values("pk")
-            rooms = selectors.rooms_free_between(
-                rooms.filter(pk__in=bookable), filters["free_from"], filters["free_until"]
-            )
+            if self.request.user.is_authenticated:
+                # A signed-in person sees the free rooms they may book; a visitor every one.
+                bookable = selectors.bookable_rooms(self.request.user).values("pk")
+                rooms = rooms.filter(pk__in=bookable)
+            rooms = selectors.rooms_free_between(rooms, filters["free_from"], filters["free_until"])
         return rooms
 
     @extend_schema(parameters=[RoomFilterSerializer])

@@ -212,3 +212,33 @@ def test_unbookable_user_sees_no_free_rooms(api_client, day):
     )
 
     assert response.json()["count"] == 0
+
+
+def test_rooms_and_locations_readable_without_signing_in(api_client, db):
+    room = RoomFactory(slug="open-lab")
+
+    rooms = api_client.get("/api/v1/rooms/")
+    one = api_client.get("/api/v1/rooms/open-lab/")
+    locations = api_client.get("/api/v1/locations/")
+
+    assert rooms.status_code == 200
+    assert [r["slug"] for r in rooms.json()["results"]] == ["open-lab"]
+    assert one.json()["name"] == room.name
+    assert locations.status_code == 200
+
+
+def test_room_writes_without_signing_in_are_401(api_client, db):
+    response = api_client.post("/api/v1/rooms/", {"slug": "x"}, format="json")
+
+    assert response.status_code == 401
+
+
+def test_free_room_search_for_visitor_lists_every_free_room(api_client, db):
+    RoomFactory(slug="hu-only", bookable_by=["hu"])
+
+    response = api_client.get(
+        "/api/v1/rooms/",
+        {"free_from": "2027-03-02T10:00", "free_until": "2027-03-02T12:00"},
+    )
+
+    assert [r["slug"] for r in response.json()["results"]] == ["hu-only"]
