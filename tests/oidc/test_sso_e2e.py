@@ -9,6 +9,8 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Group
+from django.utils import translation
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.selectors import email_is_verified
@@ -83,8 +85,12 @@ def test_surfconext_other_home_organisation_is_403_and_no_user(sso):
         "surfconext", "surf-uva", student_claims(schac_home_organization="uva.nl")
     )
 
+    with translation.override("nl"):  # the page speaks the default language, Dutch
+        refusal = gettext("Your institution does not have access to this service.")
+
     assert response.status_code == 403
-    assert "Your institution does not have access" in response.text
+    assert refusal in response.text
+    assert refusal != "Your institution does not have access to this service."
     assert not User.objects.exists()
     assert not SocialAccount.objects.exists()
     assert sso.me().status_code == 401
