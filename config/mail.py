@@ -94,6 +94,18 @@ def deliver_email(self, payload: dict) -> int:
     return connection.send_messages([payload_to_message(payload)])
 
 
+def delivery_connection():
+    """The backend that really delivers, for code that already runs in the worker.
+
+    Handing mail to the queue from there would only add a round through the broker; a
+    caller with its own retries (the registration outbox) delivers directly, and over one
+    connection for a whole batch.
+    """
+    if settings.EMAIL_BACKEND == "config.mail.QueuedEmailBackend":
+        return get_connection(settings.MAIL_DELIVERY_BACKEND)
+    return get_connection()
+
+
 class QueuedEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         for message in email_messages:

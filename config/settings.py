@@ -164,6 +164,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "booking-reminders": {"task": "booking.send_reminders", "schedule": 300.0},
     "session-reminders": {"task": "events.send_reminders", "schedule": 300.0},
+    # Requests wake the sender themselves; this sends what is left (a retry, a lost wake-up).
+    "registration-mail": {"task": "events.send_pending_registration_mail", "schedule": 60.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -231,7 +233,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes an anonymous request a 401, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

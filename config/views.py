@@ -1,3 +1,5 @@
+import functools
+
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -25,9 +27,16 @@ def _database_ok() -> bool:
     return True
 
 
+@functools.cache
+def _redis_client(url: str) -> redis.Redis:
+    # One client (and connection pool) per process: a new client per check cost more than
+    # the rest of the request together (redis-py reads package metadata for each).
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
 def _redis_ok() -> bool:
     try:
-        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping())
+        return bool(_redis_client(settings.REDIS_URL).ping())
     except redis.RedisError:
         return False
 

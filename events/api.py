@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -156,13 +157,10 @@ class Register(RegistrationErrorMixin, APIView):
 
     @extend_schema(request=None, responses={201: RegisterResponseSerializer})
     def post(self, request, slug):
-        event = get_object_or_404(
-            Event.objects.only(
-                "id", "slug", "title", "audience", "registration_opens", "registration_closes"
-            ),
-            slug=slug,
-        )
-        registration = services.register_for_event(user=request.user, event=event)
+        try:
+            registration = services.register_for_event(user=request.user, slug=slug)
+        except Event.DoesNotExist:
+            raise Http404 from None
         return Response(
             {
                 "id": registration.pk,

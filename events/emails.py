@@ -51,7 +51,9 @@ def waitlist_position(registration: Registration) -> int | None:
     ).count()
 
 
-def send_registration_mail(registration: Registration | int, kind: str | None = None) -> None:
+def send_registration_mail(
+    registration: Registration | int, kind: str | None = None, connection=None
+) -> None:
     """Send the mail for the registration's current state (or the given `kind`).
 
     Given a Registration with its event and user loaded (as right after registering), no
@@ -80,6 +82,7 @@ def send_registration_mail(registration: Registration | int, kind: str | None = 
             subject=SUBJECTS[kind](event),
             body=render_to_string("events/email/registration.txt", context),
             to=[user.email],
+            connection=connection,
         )
         message.attach_alternative(
             render_to_string("events/email/registration.html", context), "text/html"

@@ -23,7 +23,7 @@ from accounts.selectors import email_is_verified
 from booking import services as booking_services
 from booking.errors import BookingError
 from booking.models import Booking
-from events import emails
+from events import emails, outbox
 from events.errors import RegistrationError
 from events.models import (
     Attendance,
@@ -64,12 +64,15 @@ def registration_is_open(event: Event, now: datetime | None = None) -> bool:
     return not (event.registration_closes and now >= event.registration_closes)
 
 
-def _check_may_register(*, user, event: Event) -> None:
+def _check_verified(user) -> None:
     if not email_is_verified(user):
         raise RegistrationError(
             _("Verify your email address first: follow the link in the mail we sent you."),
             code="forbidden",
         )
+
+
+def _check_event_rules(*, user, event: Event) -> None:
     if user.affiliation not in event.audience:
         raise RegistrationError(_("This event is not open to your affiliation."), code="forbidden")
     if not registration_is_open(event):
@@ -80,38 +83,55 @@ def _already_registered_error() -> RegistrationError:
     return RegistrationError(_("You are already registered for this event."), code="conflict")
 
 
-def register_for_event(*, user, event: Event) -> Registration:
+def _full_error() -> RegistrationError:
+    return RegistrationError(_("This event is full and has no waitlist."), code="conflict")
+
+
+def register_for_event(
+    *, user, event: Event | None = None, slug: str | None = None
+) -> Registration:
     """Confirm a seat, or a place on the waitlist when the event is full.
 
-    The returned registration carries `waitlist_position` (its place in line, or None).
+    Give the event or its slug (an unknown slug raises Event.DoesNotExist). The returned
+    registration carries `waitlist_position` (its place in line, or None).
     """
-    _check_may_register(user=user, event=event)
+    _check_verified(user)
     try:
-        registration = _claim_place(user=user, event=event)
+        if connection.vendor == "postgresql":
+            registration = _register_in_one_statement(user=user, event=event, slug=slug)
+        else:
+            event = event or Event.objects.get(slug=slug)
+            _check_event_rules(user=user, event=event)
+            with transaction.atomic():
+                registration = _claim_place_under_lock(user=user, event_id=event.pk)
     except IntegrityError:
-        if (
-            Registration.objects.filter(event=event, user=user)
-            .exclude(status=RegistrationStatus.CANCELLED)
-            .exists()
-        ):
+        live = Registration.objects.filter(user=user).exclude(status=RegistrationStatus.CANCELLED)
+        live = live.filter(event=event) if event is not None else live.filter(event__slug=slug)
+        if live.exists():
             raise _already_registered_error() from None
         raise
-    if registration is None:
-        raise RegistrationError(_("This event is full and has no waitlist."), code="conflict")
-    registration.event = event
-    registration.user = user
-    _mail_after_commit(emails.mail_kind_for(registration), [registration.pk])
+    if event is not None:
+        registration.event = event
     return registration
 
 
-def _claim_place(*, user, event: Event) -> Registration | None:
-    if connection.vendor == "postgresql":
-        return _claim_place_in_one_statement(user=user, event=event)
-    with transaction.atomic():
-        return _claim_place_under_lock(user=user, event_id=event.pk)
+def _register_in_one_statement(*, user, event: Event | None, slug: str | None) -> Registration:
+    """The database checks the window and audience as it claims the place, so the usual
+    registration is one statement. Only a refusal reads the event, to say why."""
+    target = {"event": event.pk} if event is not None else {"slug": slug}
+    registration = _claim_place_in_one_statement(user=user, **target)
+    if registration is not None:
+        return registration
+    event = event or Event.objects.get(slug=slug)
+    _check_event_rules(user=user, event=event)
+    # The rules hold now: the window may have opened a moment ago; try once more.
+    registration = _claim_place_in_one_statement(user=user, event=event.pk)
+    if registration is None:
+        raise _full_error()
+    return registration
 
 
-def _claim_place_under_lock(*, user, event_id: int) -> Registration | None:
+def _claim_place_under_lock(*, user, event_id: int) -> Registration:
     """The portable path (SQLite): lock the row, decide, insert, write the counters."""
     locked = _locked_event(event_id)
     registration = Registration(event_id=event_id, user=user)
@@ -124,7 +144,7 @@ def _claim_place_under_lock(*, user, event_id: int) -> Registration | None:
         locked.waitlist_next += 1
         locked.waitlist_length += 1
     else:
-        return None
+        raise _full_error()
     # The insert comes first: a second registration of the same person fails on the unique
     # constraint before the counters change.
     registration.save()
@@ -134,20 +154,27 @@ def _claim_place_under_lock(*, user, event_id: int) -> Registration | None:
     registration.waitlist_position = (
         locked.waitlist_length if registration.status == RegistrationStatus.WAITLISTED else None
     )
+    outbox.queue_mail(emails.mail_kind_for(registration), [registration.pk])
     return registration
 
 
-# PostgreSQL: lock the event row, move its counters and insert the registration in one
-# statement, so the row lock is held for one round trip and no Python runs while it is held.
-# (With lock, ORM decide, insert, update and commit as separate round trips, threads of a
-# gunicorn worker queued behind a lock holder that waited for the GIL: 54 registrations/s.)
-# `before` reads the locked, latest row; the update writes values derived from it.
+# PostgreSQL: lock the event row, move its counters, insert the registration and the mail it
+# is owed in one statement, so the row lock is held for one round trip and no Python runs
+# while it is held. (With lock, ORM decide, insert, update and commit as separate round
+# trips, threads of a gunicorn worker queued behind a lock holder that waited for the GIL:
+# 54 registrations/s.) `before` reads the locked, latest row, and only if the event takes
+# this person now (window, audience, a seat or a waitlist); the update writes values
+# derived from it.
 _CLAIM_SQL = """
 WITH before AS (
     SELECT id, seats_taken, waitlist_length, waitlist_next,
            seats_taken < capacity AS has_seat
     FROM events_event
-    WHERE id = %(event)s AND (seats_taken < capacity OR waitlist)
+    WHERE {event_condition}
+      AND (seats_taken < capacity OR waitlist)
+      AND (registration_opens IS NULL OR registration_opens <= %(now)s)
+      AND (registration_closes IS NULL OR %(now)s < registration_closes)
+      AND audience ? %(affiliation)s
     FOR UPDATE
 ), claimed AS (
     UPDATE events_event AS e SET
@@ -156,37 +183,53 @@ WITH before AS (
         waitlist_next = b.waitlist_next + CASE WHEN b.has_seat THEN 0 ELSE 1 END
     FROM before AS b
     WHERE e.id = b.id
-    RETURNING b.has_seat, b.waitlist_next AS queue_number, e.waitlist_length
+    RETURNING e.id, b.has_seat, b.waitlist_next AS queue_number, e.waitlist_length
 ), inserted AS (
     INSERT INTO events_registration
         (event_id, user_id, status, queue_number, created_at, updated_at)
-    SELECT %(event)s, %(user)s,
+    SELECT id, %(user)s,
            CASE WHEN has_seat THEN 'confirmed' ELSE 'waitlisted' END,
            CASE WHEN has_seat THEN NULL ELSE queue_number END,
            %(now)s, %(now)s
     FROM claimed
-    RETURNING id, status, queue_number, created_at
+    RETURNING id, event_id, status, queue_number, created_at
+), owed_mail AS (
+    INSERT INTO events_pendingregistrationmail
+        (registration_id, kind, created_at, attempts, send_after)
+    SELECT id, status, %(now)s, 0, %(now)s
+    FROM inserted
 )
-SELECT inserted.id, inserted.status, inserted.queue_number, inserted.created_at,
-       claimed.waitlist_length
+SELECT inserted.id, inserted.event_id, inserted.status, inserted.queue_number,
+       inserted.created_at, claimed.waitlist_length
 FROM inserted CROSS JOIN claimed
 """
+_CLAIM_BY_ID_SQL = _CLAIM_SQL.format(event_condition="id = %(event)s")
+_CLAIM_BY_SLUG_SQL = _CLAIM_SQL.format(event_condition="slug = %(slug)s")
 
 
-def _claim_place_in_one_statement(*, user, event: Event) -> Registration | None:
-    params = {"event": event.pk, "user": user.pk, "now": timezone.now()}
+def _claim_place_in_one_statement(
+    *, user, event: int | None = None, slug: str | None = None
+) -> Registration | None:
+    params = {
+        "event": event,
+        "slug": slug,
+        "user": user.pk,
+        "affiliation": user.affiliation,
+        "now": timezone.now(),
+    }
+    sql = _CLAIM_BY_ID_SQL if event is not None else _CLAIM_BY_SLUG_SQL
     # Inside a caller's transaction a savepoint keeps it usable after a unique violation;
     # otherwise the statement commits on its own (autocommit), in the same round trip.
     atomic = transaction.atomic() if not connection.get_autocommit() else nullcontext()
     with atomic, connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, params)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, status, queue_number, created_at, waitlist_length = row
+    pk, event_id, status, queue_number, created_at, waitlist_length = row
     registration = Registration(
         pk=pk,
-        event_id=event.pk,
+        event_id=event_id,
         user=user,
         status=status,
         queue_number=queue_number,
@@ -196,6 +239,8 @@ def _claim_place_in_one_statement(*, user, event: Event) -> Registration | None:
     registration.waitlist_position = (
         waitlist_length if status == RegistrationStatus.WAITLISTED else None
     )
+    # Its mail row went in with it (mail kinds "confirmed" and "waitlisted" are the statuses).
+    outbox.wake_sender_after_commit()
     return registration
 
 
@@ -217,14 +262,6 @@ def _promote(locked: Event, *, limit: int | None = None) -> list[int]:
     locked.seats_taken += len(promoted)
     locked.waitlist_length -= len(promoted)
     return promoted
-
-
-def _mail_after_commit(kind: str, registration_ids: list[int]) -> None:
-    # With a task queue the request only enqueues; rendering and sending run in the worker.
-    from events.tasks import send_registration_mail
-
-    for registration_id in registration_ids:
-        transaction.on_commit(lambda pk=registration_id: send_registration_mail.delay(pk, kind))
 
 
 def cancel_registration(*, registration: Registration, actor) -> Registration:
@@ -249,8 +286,8 @@ def cancel_registration(*, registration: Registration, actor) -> Registration:
             raise RegistrationError(_("This registration is already cancelled."), code="conflict")
         promoted = _leave(locked, current)
         _save_counters(locked)
-        _mail_after_commit("cancelled", [current.pk])
-        _mail_after_commit("promoted", promoted)
+        outbox.queue_mail("cancelled", [current.pk])
+        outbox.queue_mail("promoted", promoted)
     return current
 
 
@@ -360,7 +397,7 @@ def update_event(
         locked.capacity = event.capacity
         promoted = _promote(locked)
         _save_counters(locked)
-        _mail_after_commit("promoted", promoted)
+        outbox.queue_mail("promoted", promoted)
         if "title" in changes:
             with _room_errors():
                 _rename_room_bookings(actor=actor, event=event)

@@ -5,6 +5,7 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,9 +88,10 @@ def _may_cancel_now(event) -> bool:
 @login_required
 @require_POST
 def register(request, slug):
-    event = get_object_or_404(Event, slug=slug)
     try:
-        registration = services.register_for_event(user=request.user, event=event)
+        registration = services.register_for_event(user=request.user, slug=slug)
+    except Event.DoesNotExist:
+        raise Http404 from None
     except RegistrationError as error:
         messages.error(request, error.message)
         return redirect("events:detail", slug=slug)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from booking.models import Booking
-from events.models import Event, Registration
+from events.models import Event, PendingRegistrationMail, Registration
 from events.services import register_for_event
 from tests.booking.conftest import next_monday
 from tests.booking.factories import RoomFactory
@@ -273,7 +273,14 @@ def outbox_messages(cluster, recipient: str, seconds: float = 60) -> list[email.
     deadline = time.monotonic() + seconds
     while True:
         files = sorted(cluster.outbox.glob("*.log")) if cluster.outbox.exists() else []
-        messages = [email.message_from_bytes(f.read_bytes()) for f in files]
+        # Django's file backend writes each connection's messages to one file, each followed
+        # by a line of 79 dashes (the registration outbox sends a batch per connection).
+        messages = [
+            email.message_from_bytes(raw)
+            for f in files
+            for raw in f.read_bytes().split(b"\n" + b"-" * 79 + b"\n")
+            if raw.strip()
+        ]
         mine = [m for m in messages if m["To"] == recipient]
         if mine or time.monotonic() > deadline:
             return mine
@@ -305,6 +312,35 @@ def test_booking_through_cluster_mails_confirmation_with_invitation_via_worker(c
     invitation = parts["text/calendar"].get_payload(decode=True).decode()
     assert "METHOD:REQUEST" in invitation
     assert f"UID:booking-{response.json()['id']}@" in invitation
+
+
+def test_rush_over_both_instances_mails_everyone_once_through_the_outbox(cluster):
+    # Two workers drain the outbox while the rush goes on; each registrant gets one mail.
+    event = EventFactory(slug="cluster-masterclass", title="Masterclass", capacity=5)
+    SessionFactory(event=event)
+    people = [UserFactory(email=f"rush-{n}@example.org", language="en") for n in range(RUSH)]
+    tokens = [Token.objects.create(user=person).key for person in people]
+    cluster.start_mail_worker()
+    cluster.start_mail_worker()
+
+    results = rush(cluster, "/api/v1/events/cluster-masterclass/register/", tokens)
+    outbox_messages(cluster, people[-1].email)
+    deadline = time.monotonic() + 60
+    while PendingRegistrationMail.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    time.sleep(1)  # room for a second copy from the other worker
+    mails = {person.email: outbox_messages(cluster, person.email, seconds=0) for person in people}
+
+    assert [r["response"].status_code for r in results] == [201] * RUSH
+    assert not PendingRegistrationMail.objects.exists()
+    subjects = sorted(m["Subject"] for messages in mails.values() for m in messages)
+    assert all(len(messages) == 1 for messages in mails.values()), {
+        address: len(messages) for address, messages in mails.items()
+    }
+    assert subjects == sorted(
+        ["You are registered for Masterclass"] * 5
+        + ["You are on the waitlist for Masterclass"] * (RUSH - 5)
+    )
 
 
 # --- Reminders ---------------------------------------------------------------------------------

@@ -1,0 +1,129 @@
+"""Registration mail through the outbox: owed in the same transaction as the change, sent by
+whichever sender takes it, retried later when sending fails."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from events import emails, outbox, services
+from events.models import PendingRegistrationMail, Registration
+from events.tasks import send_pending_registration_mail
+from tests.events.conftest import api_for
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def subjects() -> list[str]:
+    return sorted(message.subject for message in mail.outbox)
+
+
+def test_registration_rolled_back_with_its_transaction_owes_no_mail(event):
+    def register_then_fail():
+        with transaction.atomic():
+            services.register_for_event(user=UserFactory(), event=event)
+            raise RuntimeError("the caller's transaction fails after registering")
+
+    with pytest.raises(RuntimeError):
+        register_then_fail()
+
+    assert not Registration.objects.exists()
+    assert not PendingRegistrationMail.objects.exists()
+    assert mail.outbox == []
+
+
+def test_queue_down_after_commit_still_answers_201_and_the_sweep_sends_later(event, monkeypatch):
+    def queue_down():
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(send_pending_registration_mail, "delay", queue_down)
+
+    response = api_for(UserFactory(language="en")).post("/api/v1/events/podcast-workshop/register/")
+
+    assert response.status_code == 201
+    assert mail.outbox == []
+    assert PendingRegistrationMail.objects.get().kind == "confirmed"
+    monkeypatch.undo()
+    cache.clear()  # the flag raised before the queue failed lapses with time
+
+    send_pending_registration_mail.apply()
+
+    assert subjects() == ["You are registered for Podcast workshop"]
+    assert not PendingRegistrationMail.objects.exists()
+
+
+def test_while_a_sender_is_queued_requests_only_leave_rows_and_it_sends_them_all(event):
+    cache.add(outbox.SENDER_QUEUED_FLAG, True)
+    people = [UserFactory(language="en") for _ in range(3)]
+    for person in people:
+        services.register_for_event(user=person, event=event)
+
+    assert mail.outbox == []
+    assert PendingRegistrationMail.objects.count() == 3
+
+    assert outbox.send_pending_mail() == 3
+
+    assert subjects() == [
+        "You are on the waitlist for Podcast workshop",
+        "You are registered for Podcast workshop",
+        "You are registered for Podcast workshop",
+    ]
+    assert not PendingRegistrationMail.objects.exists()
+    # The flag is down again: the next change queues a sender of its own.
+    services.register_for_event(user=UserFactory(language="en"), event=event)
+    assert len(mail.outbox) == 4
+
+
+def test_failed_mail_waits_and_does_not_hold_up_the_others(event, monkeypatch):
+    cache.add(outbox.SENDER_QUEUED_FLAG, True)
+    unlucky, lucky = UserFactory(language="en"), UserFactory(language="en")
+    first = services.register_for_event(user=unlucky, event=event)
+    services.register_for_event(user=lucky, event=event)
+    real_send = emails.send_registration_mail
+
+    def send_failing_for_first(registration, kind=None, connection=None):
+        if registration == first.pk:
+            raise OSError("mail server refused")
+        real_send(registration, kind=kind, connection=connection)
+
+    monkeypatch.setattr(emails, "send_registration_mail", send_failing_for_first)
+
+    assert outbox.send_pending_mail() == 1
+
+    assert [m.to for m in mail.outbox] == [[lucky.email]]
+    waiting = PendingRegistrationMail.objects.get()
+    assert (waiting.registration_id, waiting.attempts) == (first.pk, 1)
+    assert waiting.send_after > timezone.now() + timedelta(seconds=50)
+    assert outbox.send_pending_mail() == 0  # not due yet
+
+    monkeypatch.undo()
+    PendingRegistrationMail.objects.update(send_after=timezone.now())
+    assert outbox.send_pending_mail() == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([unlucky.email, lucky.email])
+
+
+def test_cancellation_owes_the_canceller_and_the_promoted_one_mail_each(event):
+    cache.add(outbox.SENDER_QUEUED_FLAG, True)
+    leaver, stayer, waiting = (UserFactory(language="en") for _ in range(3))
+    registration = services.register_for_event(user=leaver, event=event)
+    services.register_for_event(user=stayer, event=event)
+    services.register_for_event(user=waiting, event=event)
+    outbox.send_pending_mail()
+    mail.outbox.clear()
+    cache.add(outbox.SENDER_QUEUED_FLAG, True)
+
+    services.cancel_registration(registration=registration, actor=leaver)
+
+    assert sorted(PendingRegistrationMail.objects.values_list("kind", flat=True)) == [
+        "cancelled",
+        "promoted",
+    ]
+    outbox.send_pending_mail()
+    assert {m.to[0]: m.subject for m in mail.outbox} == {
+        leaver.email: "Your registration for Podcast workshop is cancelled",
+        waiting.email: "A seat came free: you are registered for Podcast workshop",
+    }
