@@ -120,7 +120,8 @@ def start_server(args) -> subprocess.Popen:
         "config.wsgi:application",
         f"--bind=127.0.0.1:{args.port}",
         f"--workers={args.workers}",
-        "--worker-class=gthread",
+        # As config/gunicorn.conf.py: one thread means synchronous workers.
+        f"--worker-class={'gthread' if args.threads > 1 else 'sync'}",
         f"--threads={args.threads}",
         "--keep-alive=30",
         "--log-level=warning",
@@ -194,11 +195,17 @@ async def _rush(port: int, slug: str | None, tokens: list[str], clients: int):
                 f"Authorization: Token {token}\r\nContent-Length: 0\r\n\r\n"
             )
             began = time.perf_counter()
+            if writer is None:  # the server closed the last one (sync workers do)
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(request.encode())
-            status, body = await _read_response(reader)
+            status, body, keep_alive = await _read_response(reader)
             results.append((time.perf_counter() - began, status, json.loads(body or b"{}")))
-        writer.close()
-        await writer.wait_closed()
+            if not keep_alive:
+                writer.close()
+                writer = None
+        if writer is not None:
+            writer.close()
+            await writer.wait_closed()
 
     tasks = [asyncio.create_task(client()) for _ in range(clients)]
     await asyncio.sleep(0.5)  # every connection open before the clock starts
@@ -208,17 +215,21 @@ async def _rush(port: int, slug: str | None, tokens: list[str], clients: int):
     return time.perf_counter() - began, results
 
 
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
     status_line = await reader.readline()
     status = int(status_line.split()[1])
     length = None
+    keep_alive = True
     while (line := await reader.readline()) not in (b"\r\n", b""):
         name, _, value = line.decode("latin-1").partition(":")
-        if name.strip().lower() == "content-length":
+        name = name.strip().lower()
+        if name == "content-length":
             length = int(value)
+        elif name == "connection" and value.strip().lower() == "close":
+            keep_alive = False
     if length is None:
         raise RuntimeError("response without Content-Length")
-    return status, await reader.readexactly(length)
+    return status, await reader.readexactly(length), keep_alive
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -263,10 +274,8 @@ def report(elapsed: float, results, capacity: int, count: int) -> bool:
 
 
 def start_mail_worker(port: int) -> subprocess.Popen:
-    # Below the app servers in CPU priority, as docs/deploy.md advises for a shared machine:
-    # people waiting for an answer go first, mail follows seconds later.
     command = [
-        *("nice", "-n", "10"),
+        *(os.environ.get("BENCH_WORKER_PREFIX", "").split()),
         str(ROOT / ".venv/bin/celery"),
         *("-A", "config", "worker", "-Q", os.environ["CELERY_QUEUE"]),
         *("--pool", "solo", "--without-gossip", "--without-mingle", "-l", "WARNING"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -18,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from booking.ical import Person, invitation_part, organizer
-from events.feeds import session_item
+from events.feeds import event_url, session_item
 from events.models import Registration, RegistrationStatus
 
 SUBJECTS = {
@@ -52,12 +51,16 @@ def waitlist_position(registration: Registration) -> int | None:
 
 
 def send_registration_mail(
-    registration: Registration | int, kind: str | None = None, connection=None
+    registration: Registration | int,
+    kind: str | None = None,
+    connection=None,
+    sessions: list | None = None,
 ) -> None:
     """Send the mail for the registration's current state (or the given `kind`).
 
-    Given a Registration with its event and user loaded (as right after registering), no
-    query is made for them; given an id, the registration is read fresh.
+    Given a Registration with its event and user loaded, no query is made for them; given an
+    id, the registration is read fresh. A sender of many mails passes the event's `sessions`
+    and sets `waitlist_position` on the registration, read once for all of them.
     """
     if isinstance(registration, int):
         registration = (
@@ -72,10 +75,12 @@ def send_registration_mail(
         context = {
             "user": user,
             "event": event,
-            "sessions": list(event.sessions.select_related("room__location")),
+            "sessions": sessions
+            if sessions is not None
+            else list(event.sessions.select_related("room__location")),
             "position": getattr(registration, "waitlist_position", None)
             or waitlist_position(registration),
-            "event_url": f"{settings.SITE_URL}{_event_path(event, user.language)}",
+            "event_url": event_url(event),
             "kind": kind,
         }
         message = EmailMultiAlternatives(
@@ -116,13 +121,6 @@ def invitations(registration: Registration, sessions: list, kind: str) -> list:
         )
         parts.append(invitation_part([item], method=method, name=registration.event.title))
     return parts
-
-
-def _event_path(event, language: str) -> str:
-    from django.urls import reverse
-
-    with translation.override(language):
-        return reverse("events:detail", kwargs={"slug": event.slug})
 
 
 SESSION_SUBJECTS = {

@@ -35,6 +35,27 @@ def test_pages_send_csp_without_inline_script_and_deny_framing(client, path):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [("/api/v1/rooms/", "application/json"), ("/healthz", "*/*"), ("/feeds/events.ics", "*/*")],
+)
+def test_responses_that_are_not_pages_get_the_strictest_policy(client, path, accept):
+    response = client.get(path, HTTP_ACCEPT=accept)
+
+    assert response.status_code == 200
+    assert not response["Content-Type"].startswith("text/html")
+    assert directives(response) == {"default-src": "'none'", "frame-ancestors": "'none'"}
+
+
+@pytest.mark.django_db
+def test_browsable_api_is_a_page_and_gets_the_page_policy(client):
+    response = client.get("/api/v1/rooms/", HTTP_ACCEPT="text/html")
+
+    assert response["Content-Type"].startswith("text/html")
+    assert directives(response)["script-src"] == "'self'"
+
+
+@pytest.mark.django_db
 def test_api_docs_page_has_no_inline_script(client):
     page = client.get("/api/docs/")
     script = client.get("/api/docs/?script=")

@@ -6,14 +6,15 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events import emails, outbox, services
 from events.models import PendingRegistrationMail, Registration
 from events.tasks import send_pending_registration_mail
 from tests.events.conftest import api_for
-from tests.factories import UserFactory
+from tests.factories import SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,10 +86,10 @@ def test_failed_mail_waits_and_does_not_hold_up_the_others(event, monkeypatch):
     services.register_for_event(user=lucky, event=event)
     real_send = emails.send_registration_mail
 
-    def send_failing_for_first(registration, kind=None, connection=None):
-        if registration == first.pk:
+    def send_failing_for_first(registration, **options):
+        if registration.pk == first.pk:
             raise OSError("mail server refused")
-        real_send(registration, kind=kind, connection=connection)
+        real_send(registration, **options)
 
     monkeypatch.setattr(emails, "send_registration_mail", send_failing_for_first)
 
@@ -127,3 +128,41 @@ def test_cancellation_owes_the_canceller_and_the_promoted_one_mail_each(event):
         leaver.email: "Your registration for Podcast workshop is cancelled",
         waiting.email: "A seat came free: you are registered for Podcast workshop",
     }
+
+
+def test_batch_tells_each_waitlisted_person_their_own_place(event):
+    cache.add(outbox.SENDER_QUEUED_FLAG, True)
+    people = [UserFactory(language="en") for _ in range(6)]
+    for person in people:
+        services.register_for_event(user=person, event=event)
+    SessionFactory(event=event)  # two sessions: one invitation each
+
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox.send_pending_mail() == 6
+
+    # Whatever the batch's size: lease (select, update), read the mails with registrations,
+    # sessions and the waitlist, and two empty looks (before and after the flag goes down);
+    # besides that, sent mails' rows go ten at a time (SQLite adds BEGIN/COMMIT).
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert statements.count("DELETE") == 1
+    assert len([s for s in statements if s not in {"DELETE", "BEGIN", "COMMIT"}]) == 7
+
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    for place, person in enumerate(people[2:], start=1):
+        assert f"You are on the waitlist, place {place}." in bodies[person.email]
+    confirmed = [m for m in mail.outbox if m.to[0] in {p.email for p in people[:2]}]
+    assert all(len(m.attachments) == 2 for m in confirmed)
+
+
+def test_mail_leased_by_a_sender_that_died_goes_out_once_the_lease_ends(event):
+    cache.add(outbox.SENDER_QUEUED_FLAG, True)
+    services.register_for_event(user=UserFactory(language="en"), event=event)
+    leased = outbox._claim_batch()  # ... and the sender is killed before sending
+
+    assert len(leased) == 1
+    assert outbox.send_pending_mail() == 0
+    assert mail.outbox == []
+
+    PendingRegistrationMail.objects.update(send_after=timezone.now())
+    assert outbox.send_pending_mail() == 1
+    assert len(mail.outbox) == 1
