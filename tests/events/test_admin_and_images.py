@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from events import services
-from events.models import Event, Registration
+from events.models import Event, PendingRegistrationMail, Registration
 from tests.events.conftest import future
 from tests.factories import EventFactory, ProgrammeFactory, SessionFactory, UserFactory
 
@@ -34,12 +34,30 @@ def image_upload(size=(800, 600), fmt="PNG", name="poster.png"):
         "/en/admin/events/session/",
         "/en/admin/events/registration/",
         "/en/admin/events/attendance/",
+        "/en/admin/events/pendingregistrationmail/",
     ],
 )
 def test_admin_lists_open(admin_client, event, url):
     services.register_for_event(user=UserFactory(), event=event)
 
     assert admin_client.get(url).status_code == 200
+
+
+def test_admin_shows_mail_not_yet_sent_and_cannot_change_it(admin_client, event):
+    # Without a commit (this test's transaction) the mail stays owed, as when no worker runs.
+    registration = services.register_for_event(user=UserFactory(), event=event)
+    pending = PendingRegistrationMail.objects.get(registration=registration)
+
+    listing = admin_client.get("/en/admin/events/pendingregistrationmail/")
+    page = admin_client.get(f"/en/admin/events/pendingregistrationmail/{pending.pk}/change/")
+    change = admin_client.post(
+        f"/en/admin/events/pendingregistrationmail/{pending.pk}/change/", {"kind": "cancelled"}
+    )
+
+    assert "confirmed" in listing.content.decode()
+    assert page.status_code == 200
+    assert change.status_code == 403
+    assert PendingRegistrationMail.objects.get().kind == "confirmed"
 
 
 def test_admin_cancel_action_promotes_from_waitlist(admin_client, event):
