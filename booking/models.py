@@ -270,8 +270,12 @@ class Booking(models.Model):
                 name="booking_booking_blocked_covers_slot",
             ),
             models.CheckConstraint(condition=Q(attendees__gte=1), name="booking_attendees"),
+            # Deferrable (checked per statement unless deferred): a rearrangement of several
+            # bookings in one transaction, like two sessions trading places, is checked
+            # once all have moved (booking.services.rearranging).
             PostgresOnlyExclusionConstraint(
                 name="booking_booking_no_overlap",
+                deferrable=models.Deferrable.IMMEDIATE,
                 expressions=[
                     ("room", RangeOperators.EQUAL),
                     (TsTzRange("start", "blocked_until"), RangeOperators.OVERLAPS),

@@ -8,9 +8,11 @@ approval, duration, notice, window, capacity, verified email) are skipped; the r
 permissions.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +52,46 @@ def save_guarded(booking: Booking, room: Room, **save_kwargs) -> None:
         ) from error
 
 
+@contextmanager
+def rearranging() -> Iterator[list[Booking]]:
+    """Several bookings change as one: no overlap when all are done, whatever the order.
+
+    Two sessions trading places clash if moved one at a time. Inside this block the callers
+    pass the ids of the bookings that are moving as `moving_with` (they do not count as
+    clashes on the way) and append each booking they create or move to the yielded list;
+    at the end each of those is checked against the final state, under the room locks
+    taken on the way, and the database's own overlap check, deferred until then, runs too.
+    """
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic():
+        if postgres:
+            _overlap_check("DEFERRED")
+        touched: list[Booking] = []
+        yield touched
+        for booking in touched:
+            if booking.is_live:
+                rules.check_no_clash(booking.room, booking.start, booking.end, (booking.pk,))
+        if postgres:
+            # Now rather than at commit, where the refusal could no longer become a 409.
+            try:
+                with transaction.atomic():
+                    _overlap_check("IMMEDIATE")
+            except IntegrityError as error:
+                if OVERLAP_CONSTRAINT not in str(error):
+                    raise
+                raise BookingError(
+                    _("A room was booked for one of these times a moment ago."),
+                    code="conflict",
+                    conflicts=[(b.start, b.end) for b in touched],
+                ) from error
+
+
+def _overlap_check(mode: str) -> None:
+    # A rollback to the savepoint of `rearranging` undoes a DEFERRED as well.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET CONSTRAINTS {OVERLAP_CONSTRAINT} {mode}")
+
+
 def check_booking_rules(
     *, user, room: Room, start: datetime, end: datetime, attendees: int, on_behalf: bool
 ) -> None:
@@ -82,14 +124,17 @@ def create_booking(
     attendees: int = 1,
     public_title: bool = False,
     on_behalf: bool = False,
+    moving_with: tuple[int, ...] = (),
 ) -> Booking:
-    """Book `room` for [start, end): confirmed, or pending where the room needs approval."""
+    """Book `room` for [start, end): confirmed, or pending where the room needs approval.
+
+    `moving_with`: bookings that move away in the same `rearranging` block."""
     with transaction.atomic():
         check_booking_rules(
             user=user, room=room, start=start, end=end, attendees=attendees, on_behalf=on_behalf
         )
         room = lock_room(room)
-        rules.check_no_clash(room, start, end)
+        rules.check_no_clash(room, start, end, moving_with)
         blocked_from, blocked_until = rules.blocked_span(room, start, end)
         booking = Booking(
             room=room,
@@ -127,8 +172,11 @@ def move_booking(
     end: datetime,
     title: str | None = None,
     on_behalf: bool = False,
+    moving_with: tuple[int, ...] = (),
 ) -> Booking:
-    """Move (and optionally rename) a live booking, with the same checks as creating it."""
+    """Move (and optionally rename) a live booking, with the same checks as creating it.
+
+    `moving_with`: other bookings that move in the same `rearranging` block."""
     with transaction.atomic():
         rules.check_span(start, end)
         room, locked = lock_booking(booking, actor, on_behalf=on_behalf)
@@ -145,7 +193,7 @@ def move_booking(
             attendees=locked.attendees,
             on_behalf=on_behalf or locked.user_id != actor.pk,
         )
-        rules.check_no_clash(room, start, end, (locked.pk,))
+        rules.check_no_clash(room, start, end, (locked.pk, *moving_with))
         locked.start, locked.end = start, end
         locked.blocked_from, locked.blocked_until = rules.blocked_span(room, start, end)
         if title is not None:

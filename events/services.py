@@ -433,7 +433,9 @@ def _room_errors():
         ) from error
 
 
-def _hold_room(*, actor, event: Event, spec: SessionSpec) -> Booking:
+def _hold_room(
+    *, actor, event: Event, spec: SessionSpec, moving_with: tuple[int, ...] = ()
+) -> Booking:
     return booking_services.create_booking(
         user=actor,
         room=spec.room,
@@ -443,15 +445,24 @@ def _hold_room(*, actor, event: Event, spec: SessionSpec) -> Booking:
         attendees=max(event.capacity, 1),
         public_title=True,
         on_behalf=True,
+        moving_with=moving_with,
     )
 
 
-def add_session(*, actor, event: Event, spec: SessionSpec) -> Session:
-    """Add a session; in a room, the room is booked in the same transaction (409 on a clash)."""
+def add_session(
+    *, actor, event: Event, spec: SessionSpec, moving_with: tuple[int, ...] = ()
+) -> Session:
+    """Add a session; in a room, the room is booked in the same transaction (409 on a clash).
+
+    `moving_with`: room bookings of sessions that move in the same rearrangement."""
     _require_organiser(actor)
     _check_session_times(spec)
     with transaction.atomic(), _room_errors():
-        booking = _hold_room(actor=actor, event=event, spec=spec) if spec.room else None
+        booking = (
+            _hold_room(actor=actor, event=event, spec=spec, moving_with=moving_with)
+            if spec.room
+            else None
+        )
         return Session.objects.create(
             event=event,
             start=spec.start,
@@ -462,16 +473,23 @@ def add_session(*, actor, event: Event, spec: SessionSpec) -> Session:
         )
 
 
-def move_session(*, actor, session: Session, spec: SessionSpec) -> Session:
-    """Move a session in time or place; its room booking moves, or is swapped, with it."""
-    _require_organiser(actor)
-    _check_session_times(spec)
-    unchanged = (session.start, session.end, session.location_text) == (
+def _session_unchanged(session: Session, spec: SessionSpec) -> bool:
+    return (session.start, session.end, session.location_text) == (
         spec.start,
         spec.end,
         spec.location_text,
     ) and session.room_id == (spec.room.pk if spec.room else None)
-    if unchanged:
+
+
+def move_session(
+    *, actor, session: Session, spec: SessionSpec, moving_with: tuple[int, ...] = ()
+) -> Session:
+    """Move a session in time or place; its room booking moves, or is swapped, with it.
+
+    `moving_with`: room bookings of other sessions that move in the same rearrangement."""
+    _require_organiser(actor)
+    _check_session_times(spec)
+    if _session_unchanged(session, spec):
         # Re-saving the full session list must not disturb calendars (SEQUENCE) or the room.
         return session
     with transaction.atomic(), _room_errors():
@@ -484,11 +502,14 @@ def move_session(*, actor, session: Session, spec: SessionSpec) -> Session:
                 end=spec.end,
                 title=session.event.title,
                 on_behalf=True,
+                moving_with=moving_with,
             )
         else:
             _release_room(actor=actor, session=session)
             session.booking = (
-                _hold_room(actor=actor, event=session.event, spec=spec) if spec.room else None
+                _hold_room(actor=actor, event=session.event, spec=spec, moving_with=moving_with)
+                if spec.room
+                else None
             )
         session.room = spec.room
         session.start, session.end = spec.start, spec.end
@@ -543,11 +564,27 @@ def _replace_sessions(*, actor, event: Event, specs: list[SessionSpec]) -> None:
         )
     for session_id in set(existing) - wanted:
         cancel_session(actor=actor, session=existing[session_id])
-    for spec in specs:
-        if spec.id is None:
-            add_session(actor=actor, event=event, spec=spec)
-        else:
-            move_session(actor=actor, session=existing[spec.id], spec=spec)
+    moving = tuple(
+        existing[spec.id].booking_id
+        for spec in specs
+        if spec.id is not None
+        and existing[spec.id].booking_id
+        and not _session_unchanged(existing[spec.id], spec)
+    )
+    # The new timetable must be free of clashes as a whole, not after each step: sessions
+    # may trade places, or a new one take the slot another leaves.
+    with _room_errors(), booking_services.rearranging() as rebooked:
+        for spec in specs:
+            if spec.id is None:
+                session = add_session(actor=actor, event=event, spec=spec, moving_with=moving)
+            elif _session_unchanged(existing[spec.id], spec):
+                continue
+            else:
+                session = move_session(
+                    actor=actor, session=existing[spec.id], spec=spec, moving_with=moving
+                )
+            if session.booking_id:
+                rebooked.append(session.booking)
 
 
 # --- Attendance -------------------------------------------------------------------------------

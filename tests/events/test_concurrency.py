@@ -4,9 +4,11 @@ Each request runs in its own server thread with its own database connection, as 
 gunicorn. The control tests take the event lock away and show the race it closes.
 """
 
+import itertools
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 import requests
@@ -229,3 +231,101 @@ def test_registrations_and_cancellations_at_once_keep_counters_true(live_server)
     promoted = rows.filter(status="confirmed", queue_number__isnull=False)
     if promoted.exists() and waiting:
         assert max(promoted.values_list("queue_number", flat=True)) < waiting[0]
+
+
+def test_timetable_rearrangement_and_lab_bookings_at_once_never_overlap(live_server):
+    # The organiser swaps two sessions and moves one of them into a slot that ten students
+    # try to book at the same moment; the overlap check is deferred inside the swap.
+    from booking.models import Booking
+    from events.models import Session
+    from tests.booking.factories import RoomFactory
+    from tests.events.conftest import future
+    from tests.factories import ProgrammeFactory
+
+    ProgrammeFactory(slug="dmw")
+    RoomFactory(slug="xr-lab")
+    Group.objects.get_or_create(name="event_organisers")
+    organiser = Token.objects.create(user=UserFactory(groups=["event_organisers"])).key
+    start = future()
+    hour = timedelta(hours=1)
+    created = requests.post(
+        f"{live_server.url}/api/v1/events/",
+        json={
+            "slug": "xr",
+            "title": "XR",
+            "kind": "dmw_session",
+            "theme": "media_ict",
+            "programme": "dmw",
+            "capacity": 10,
+            "sessions": [
+                {
+                    "start": (start + n * hour).isoformat(),
+                    "end": (start + (n + 1) * hour).isoformat(),
+                    "room": "xr-lab",
+                }
+                for n in range(3)
+            ],
+        },
+        headers={"Authorization": f"Token {organiser}"},
+        timeout=60,
+    )
+    assert created.status_code == 201
+    first, second, third = Session.objects.order_by("start")
+    contested = (start + 5 * hour, start + 6 * hour)
+    rearrangement = [
+        {
+            "id": first.pk,
+            "start": second.start.isoformat(),
+            "end": second.end.isoformat(),
+            "room": "xr-lab",
+        },
+        {
+            "id": second.pk,
+            "start": first.start.isoformat(),
+            "end": first.end.isoformat(),
+            "room": "xr-lab",
+        },
+        {
+            "id": third.pk,
+            "start": contested[0].isoformat(),
+            "end": contested[1].isoformat(),
+            "room": "xr-lab",
+        },
+    ]
+    jobs = [(f"{live_server.url}/api/v1/events/xr/", organiser, {"sessions": rearrangement})]
+    jobs += [
+        (
+            f"{live_server.url}/api/v1/bookings/",
+            Token.objects.create(user=UserFactory(affiliation="hu")).key,
+            {
+                "room": "xr-lab",
+                "start": contested[0].isoformat(),
+                "end": contested[1].isoformat(),
+                "title": "Shoot",
+                "attendees": 1,
+            },
+        )
+        for _ in range(10)
+    ]
+    barrier = threading.Barrier(len(jobs))
+
+    def send(job):
+        url, token, body = job
+        barrier.wait()
+        method = requests.patch if body.get("sessions") else requests.post
+        return method(url, json=body, headers={"Authorization": f"Token {token}"}, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        responses = list(pool.map(send, jobs))
+
+    codes = [r.status_code for r in responses]
+    assert sorted(codes[1:]).count(201) + (codes[0] == 200) == 1
+    live = Booking.objects.live().filter(room__slug="xr-lab")
+    assert live.filter(start=contested[0]).count() == 1
+    assert live.count() == (4 if codes[0] == 409 else 3)
+    spans = sorted((b.start, b.blocked_until) for b in live)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+    sessions = {s.pk: s for s in Session.objects.select_related("booking")}
+    assert all(s.booking.start == s.start for s in sessions.values())
+    if codes[0] == 200:
+        assert (sessions[first.pk].start, sessions[second.pk].start) == (second.start, first.start)

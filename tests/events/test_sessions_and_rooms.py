@@ -291,3 +291,140 @@ def test_plain_user_cannot_create_events(user_api, programme, lab):
 
     assert response.status_code == 403
     assert Booking.objects.count() == 0
+
+
+def two_sessions_back_to_back(organiser_api, room_slug="xr-lab"):
+    """An event with sessions 10-11 and 11-12 in one room; returns them in that order."""
+    start = future()
+    slot = timedelta(hours=1)
+    body = event_body(
+        sessions=[
+            {
+                "start": (start + n * slot).isoformat(),
+                "end": (start + (n + 1) * slot).isoformat(),
+                "room": room_slug,
+            }
+            for n in range(2)
+        ]
+    )
+    assert organiser_api.post("/api/v1/events/", body, format="json").status_code == 201
+    return list(Session.objects.order_by("start"))
+
+
+def session_spec(session, start, end, room="xr-lab"):
+    return {"id": session.pk, "start": start.isoformat(), "end": end.isoformat(), "room": room}
+
+
+def test_swapping_two_sessions_in_one_room_in_one_save_moves_both(organiser_api, programme, lab):
+    # Each new slot is the other's old one: moved one by one, the first would clash.
+    first, second = two_sessions_back_to_back(organiser_api)
+
+    response = organiser_api.patch(
+        "/api/v1/events/xr-masterclass/",
+        {
+            "sessions": [
+                session_spec(first, second.start, second.end),
+                session_spec(second, first.start, first.end),
+            ]
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    moved_first = Session.objects.get(pk=first.pk)
+    moved_second = Session.objects.get(pk=second.pk)
+    assert (moved_first.start, moved_second.start) == (second.start, first.start)
+    # The same room bookings moved (same UIDs in the room feed), one sequence step each.
+    assert (moved_first.booking_id, moved_first.booking.start) == (first.booking_id, second.start)
+    assert (moved_second.booking_id, moved_second.booking.start) == (
+        second.booking_id,
+        first.start,
+    )
+    assert Booking.objects.filter(status="confirmed").count() == 2
+
+
+def test_moving_two_sessions_onto_one_slot_is_conflict_and_changes_nothing(
+    organiser_api, programme, lab
+):
+    first, second = two_sessions_back_to_back(organiser_api)
+    later = first.start + timedelta(hours=4)
+
+    response = organiser_api.patch(
+        "/api/v1/events/xr-masterclass/",
+        {
+            "sessions": [
+                session_spec(first, later, later + timedelta(hours=1)),
+                session_spec(second, later, later + timedelta(hours=1)),
+            ]
+        },
+        format="json",
+    )
+
+    assert response.status_code == 409
+    local = timezone.localtime(later)
+    assert response.json()["conflicts"] == [
+        {"start": local.isoformat(), "end": (local + timedelta(hours=1)).isoformat()}
+    ]
+    assert [(s.start, s.booking.start) for s in Session.objects.order_by("start")] == [
+        (first.start, first.start),
+        (second.start, second.start),
+    ]
+
+
+def test_new_session_may_take_the_slot_another_leaves_in_the_same_save(
+    organiser_api, programme, lab
+):
+    first, second = two_sessions_back_to_back(organiser_api)
+    later = first.start + timedelta(hours=4)
+
+    response = organiser_api.patch(
+        "/api/v1/events/xr-masterclass/",
+        {
+            "sessions": [
+                # A new session in the slot `second` leaves, listed before it moves.
+                {
+                    "start": second.start.isoformat(),
+                    "end": second.end.isoformat(),
+                    "room": "xr-lab",
+                },
+                session_spec(first, first.start, first.end),
+                session_spec(second, later, later + timedelta(hours=1)),
+            ]
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    assert sorted(s.start for s in Session.objects.all()) == [first.start, second.start, later]
+
+
+@pytest.mark.postgres
+def test_database_refuses_a_rearrangement_that_ends_in_overlap_even_unchecked(
+    organiser_api, programme, lab, monkeypatch
+):
+    # The deferred exclusion constraint is the last word, should the services' checks miss.
+    from booking import rules
+
+    monkeypatch.setattr(rules, "check_no_clash", lambda *args, **kwargs: None)
+    first, second = two_sessions_back_to_back(organiser_api)
+    later = first.start + timedelta(hours=4)
+
+    response = organiser_api.patch(
+        "/api/v1/events/xr-masterclass/",
+        {
+            "sessions": [
+                session_spec(first, later, later + timedelta(hours=1)),
+                session_spec(second, later, later + timedelta(hours=1)),
+            ]
+        },
+        format="json",
+    )
+
+    assert response.status_code == 409
+    assert "a moment ago" in response.json()["detail"]
+    assert [s.booking.start for s in Session.objects.order_by("start")] == [
+        first.start,
+        second.start,
+    ]
+    # Afterwards the check is immediate again: a plain booking on a session is refused at once.
+    assert lab_booking(lab, first.start, first.end).status_code == 409
