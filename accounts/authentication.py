@@ -9,7 +9,6 @@ registration rush: 70% of a worker's time went into compiling the annotated quer
 import threading
 
 from django.db import router
-from django.db.models import BooleanField, ExpressionWrapper
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
@@ -28,7 +27,7 @@ def _compile(alias: str) -> tuple[str, tuple, int]:
     query = (
         User.objects.using(alias)
         .filter(auth_token__key=_KEY_PLACEHOLDER)
-        .annotate(email_verified=ExpressionWrapper(email_verified_expression(), BooleanField()))
+        .annotate(email_verified=email_verified_expression())
         .values_list(*_USER_FIELDS, "email_verified")
     )
     sql, params = query.query.sql_with_params()
