@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from booking.ical import Person, invitation_part, organizer
 from events.feeds import event_url, session_item
 from events.models import Registration, RegistrationStatus
+from events.selectors import with_waitlist_position
 
 SUBJECTS = {
     "confirmed": lambda event: _("You are registered for %(title)s") % {"title": event.title},
@@ -40,16 +41,6 @@ def mail_kind_for(registration: Registration) -> str:
     return "confirmed"
 
 
-def waitlist_position(registration: Registration) -> int | None:
-    if registration.status != RegistrationStatus.WAITLISTED:
-        return None
-    return Registration.objects.filter(
-        event_id=registration.event_id,
-        status=RegistrationStatus.WAITLISTED,
-        queue_number__lte=registration.queue_number,
-    ).count()
-
-
 def send_registration_mail(
     registration: Registration | int,
     kind: str | None = None,
@@ -58,13 +49,15 @@ def send_registration_mail(
 ) -> None:
     """Send the mail for the registration's current state (or the given `kind`).
 
-    Given a Registration with its event and user loaded, no query is made for them; given an
-    id, the registration is read fresh. A sender of many mails passes the event's `sessions`
-    and sets `waitlist_position` on the registration, read once for all of them.
+    Given a Registration with its event, user and `waitlist_position` loaded (as
+    `selectors.with_waitlist_position` gives), no query is made for them; given an id, the
+    registration is read fresh. A sender of many mails passes the event's `sessions`.
     """
     if isinstance(registration, int):
         registration = (
-            Registration.objects.select_related("event", "user").filter(pk=registration).first()
+            with_waitlist_position(Registration.objects.select_related("event", "user"))
+            .filter(pk=registration)
+            .first()
         )
     if registration is None or registration.user is None:
         return
@@ -78,8 +71,7 @@ def send_registration_mail(
             "sessions": sessions
             if sessions is not None
             else list(event.sessions.select_related("room__location")),
-            "position": getattr(registration, "waitlist_position", None)
-            or waitlist_position(registration),
+            "position": registration.waitlist_position,
             "event_url": event_url(event),
             "kind": kind,
         }

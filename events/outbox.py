@@ -11,7 +11,6 @@ such as a mail whose first try failed.
 from __future__ import annotations
 
 import logging
-from bisect import bisect_right
 from collections import defaultdict
 from datetime import timedelta
 
@@ -21,7 +20,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from config.mail import delivery_connection
-from events.models import PendingRegistrationMail, Registration, RegistrationStatus, Session
+from events.models import PendingRegistrationMail, Registration, Session
+from events.selectors import with_waitlist_position
 
 logger = logging.getLogger(__name__)
 
@@ -100,19 +100,23 @@ def _claim_batch() -> list[PendingRegistrationMail]:
         PendingRegistrationMail.objects.filter(id__in=ids).update(
             send_after=now + LEASE, attempts=F("attempts") + 1
         )
-    return list(
-        PendingRegistrationMail.objects.filter(id__in=ids)
-        .select_related("registration__event", "registration__user")
-        .order_by("id")
-    )
+    batch = list(PendingRegistrationMail.objects.filter(id__in=ids).order_by("id"))
+    registrations = with_waitlist_position(
+        Registration.objects.filter(
+            pk__in=[pending.registration_id for pending in batch]
+        ).select_related("event", "user")
+    ).in_bulk()
+    # A registration deleted since (its event removed) takes its rows along; skip the rest.
+    batch = [pending for pending in batch if pending.registration_id in registrations]
+    for pending in batch:
+        pending.registration = registrations[pending.registration_id]
+    return batch
 
 
 def _send_batch(batch: list[PendingRegistrationMail], connection) -> int:
     from events.emails import send_registration_mail
 
-    registrations = [pending.registration for pending in batch]
-    sessions = _sessions_by_event(registrations)
-    _set_waitlist_positions(registrations)
+    sessions = _sessions_by_event([pending.registration for pending in batch])
     sent = 0
     unforgotten: list[int] = []
     for pending in batch:
@@ -152,22 +156,6 @@ def _sessions_by_event(registrations: list[Registration]) -> dict[int, list[Sess
     for session in Session.objects.filter(event_id__in=event_ids).select_related("room__location"):
         by_event[session.event_id].append(session)
     return by_event
-
-
-def _set_waitlist_positions(registrations: list[Registration]) -> None:
-    """Each waitlisted registration's place in line now, from one query per event."""
-    waiting = defaultdict(list)
-    for registration in registrations:
-        if registration.status == RegistrationStatus.WAITLISTED:
-            waiting[registration.event_id].append(registration)
-    for event_id, people in waiting.items():
-        line = list(
-            Registration.objects.filter(event_id=event_id, status=RegistrationStatus.WAITLISTED)
-            .order_by("queue_number")
-            .values_list("queue_number", flat=True)
-        )
-        for registration in people:
-            registration.waitlist_position = bisect_right(line, registration.queue_number)
 
 
 def _reconnect(connection) -> None:
