@@ -80,6 +80,7 @@ def setup_django():
 
 def create_fixture(count: int, capacity: int) -> tuple[str, list[str]]:
     from django.core.management import call_command
+    from django.db import connection
     from rest_framework.authtoken.models import Token
 
     from accounts.models import User
@@ -102,6 +103,10 @@ def create_fixture(count: int, capacity: int) -> tuple[str, list[str]]:
         for n in range(count)
     )
     tokens = Token.objects.bulk_create(Token(user=user, key=Token.generate_key()) for user in users)
+    # Planner statistics for the rows just made, as autovacuum would have them in production;
+    # without them the first run on a new database measured 15-20% slower.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE accounts_user, authtoken_token, events_event, events_registration")
     return "bench-opening", [token.key for token in tokens]
 
 
