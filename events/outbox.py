@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from config.mail import delivery_connection
 from events.models import PendingRegistrationMail, Registration, Session
-from events.selectors import with_waitlist_position
+from events.selectors import set_waitlist_positions
 
 logger = logging.getLogger(__name__)
 
@@ -100,16 +100,12 @@ def _claim_batch() -> list[PendingRegistrationMail]:
         PendingRegistrationMail.objects.filter(id__in=ids).update(
             send_after=now + LEASE, attempts=F("attempts") + 1
         )
-    batch = list(PendingRegistrationMail.objects.filter(id__in=ids).order_by("id"))
-    registrations = with_waitlist_position(
-        Registration.objects.filter(
-            pk__in=[pending.registration_id for pending in batch]
-        ).select_related("event", "user")
-    ).in_bulk()
-    # A registration deleted since (its event removed) takes its rows along; skip the rest.
-    batch = [pending for pending in batch if pending.registration_id in registrations]
-    for pending in batch:
-        pending.registration = registrations[pending.registration_id]
+    batch = list(
+        PendingRegistrationMail.objects.filter(id__in=ids)
+        .select_related("registration__event", "registration__user")
+        .order_by("id")
+    )
+    set_waitlist_positions([pending.registration for pending in batch])
     return batch
 
 

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from events import emails, outbox, services
+from events import emails, outbox, selectors, services
 from events.models import PendingRegistrationMail, Registration
 from events.tasks import send_pending_registration_mail
 from tests.events.conftest import api_for
@@ -166,3 +166,24 @@ def test_mail_leased_by_a_sender_that_died_goes_out_once_the_lease_ends(event):
     PendingRegistrationMail.objects.update(send_after=timezone.now())
     assert outbox.send_pending_mail() == 1
     assert len(mail.outbox) == 1
+
+
+def test_batch_places_in_line_agree_with_the_pages_after_people_leave_the_line(event):
+    # Two seats, six waiting; the first seat frees (one promoted) and two waiting leave.
+    cache.add(outbox.SENDER_QUEUED_FLAG, True)
+    people = [UserFactory(language="en") for _ in range(8)]
+    registrations = [services.register_for_event(user=p, event=event) for p in people]
+    for leaver, person in [(registrations[0], people[0]), (registrations[3], people[3])]:
+        services.cancel_registration(registration=leaver, actor=person)
+    services.cancel_registration(registration=registrations[5], actor=people[5])
+
+    rows = list(Registration.objects.filter(event=event).order_by("pk"))
+    selectors.set_waitlist_positions(rows)
+    annotated = dict(
+        selectors.with_waitlist_position(Registration.objects.filter(event=event)).values_list(
+            "pk", "waitlist_position"
+        )
+    )
+
+    assert {r.pk: r.waitlist_position for r in rows} == annotated
+    assert sorted(p for p in annotated.values() if p) == [1, 2, 3]
