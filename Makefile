@@ -1,4 +1,5 @@
 # Two entry points for a newcomer: `make run` and `make test`. Everything else is a helper.
+# Without DATABASE_URL both use a private PostgreSQL in .pgdata/ (config/database.py).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -70,4 +71,4 @@ lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements/dev.lock -q
 
 clean:
-	rm -rf $(VENV) db.sqlite3* media/ tests/oidc/node_modules tests/e2e/node_modules
+	rm -rf $(VENV) .pgdata/ media/ tests/oidc/node_modules tests/e2e/node_modules tests/feeds/icaljs/node_modules

@@ -1,11 +1,13 @@
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
-from django.db import connections, models
+from django.contrib.postgres.indexes import GistIndex
+from django.db import models
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from booking.constraints import PostgresOnlyExclusionConstraint, TsTzRange
+from booking.ranges import TsTzRange
 
 
 class Location(models.Model):
@@ -199,16 +201,14 @@ class BookingQuerySet(models.QuerySet):
     def blocking(self, start, end):
         """Live bookings whose time plus buffer touches [start, end).
 
-        On PostgreSQL as a range overlap, which the GiST index over (room, blocked range)
-        answers without scanning a room's whole future; elsewhere as two comparisons.
+        A range overlap, which the GiST index over (room, blocked range) answers without
+        scanning a room's whole future.
         """
-        if connections[self.db].vendor == "postgresql":
-            return (
-                self.live()
-                .alias(blocked_range=TsTzRange("blocked_from", "blocked_until"))
-                .filter(blocked_range__overlap=DateTimeTZRange(start, end, "[)"))
-            )
-        return self.live().filter(blocked_from__lt=end, blocked_until__gt=start)
+        return (
+            self.live()
+            .alias(blocked_range=TsTzRange("blocked_from", "blocked_until"))
+            .filter(blocked_range__overlap=DateTimeTZRange(start, end, "[)"))
+        )
 
 
 class Booking(models.Model):
@@ -273,7 +273,7 @@ class Booking(models.Model):
             # Deferrable (checked per statement unless deferred): a rearrangement of several
             # bookings in one transaction, like two sessions trading places, is checked
             # once all have moved (booking.services.rearranging).
-            PostgresOnlyExclusionConstraint(
+            ExclusionConstraint(
                 name="booking_booking_no_overlap",
                 deferrable=models.Deferrable.IMMEDIATE,
                 expressions=[
@@ -284,10 +284,12 @@ class Booking(models.Model):
             ),
         ]
         indexes = [
-            # SQLite's path for overlap lookups; PostgreSQL has a GiST index over the
-            # blocked range (migration 0002) and queries it with &&.
-            models.Index(
-                fields=["room", "blocked_until", "blocked_from"], name="booking_room_blocked"
+            # Overlap lookups (Booking.objects.blocking) compare this range with &&;
+            # btree_gist lets room_id share the index.
+            GistIndex(
+                F("room"),
+                TsTzRange("blocked_from", "blocked_until"),
+                name="booking_room_blocked_range",
             ),
             models.Index(fields=["user", "start"], name="booking_user_start"),
             models.Index(fields=["start"], name="booking_start"),

@@ -6,7 +6,6 @@ from datetime import datetime, time
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Affiliation
 from accounts.roles import is_facility_manager
 from booking import intervals
 from booking.models import Booking, Closure, OpeningHours, Room
@@ -95,15 +94,8 @@ def bookable_rooms(user) -> QuerySet:
 
 
 def bookable_by_q(affiliation: str) -> Q:
-    """`bookable_by` (a JSON list) holds `affiliation`.
-
-    SQLite has no JSON `contains`; the list has at most one entry per affiliation, so
-    comparing each position works on both databases.
-    """
-    return Q(
-        *(Q(**{f"bookable_by__{index}": affiliation}) for index in range(len(Affiliation))),
-        _connector=Q.OR,
-    )
+    """`bookable_by` (a JSON list) holds `affiliation`."""
+    return Q(bookable_by__contains=[affiliation])
 
 
 def visible_bookings(user) -> QuerySet:

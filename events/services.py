@@ -2,8 +2,8 @@
 
 Registrations and cancellations lock the event row and change its seat counters in the same
 transaction, so the critical section is the same few statements however many people are
-registered (no COUNT). On PostgreSQL a registration is one statement (lock, counters, insert);
-elsewhere `select_for_update()` + insert + update. The database backs it up: one live
+registered (no COUNT). A registration is one statement (lock, counters, insert, the mail it
+owes). The database backs it up: one live
 registration per person and event, unique queue numbers per event.
 """
 
@@ -97,13 +97,7 @@ def register_for_event(
     """
     _check_verified(user)
     try:
-        if connection.vendor == "postgresql":
-            registration = _register_in_one_statement(user=user, event=event, slug=slug)
-        else:
-            event = event or Event.objects.get(slug=slug)
-            _check_event_rules(user=user, event=event)
-            with transaction.atomic():
-                registration = _claim_place_under_lock(user=user, event_id=event.pk)
+        registration = _register_in_one_statement(user=user, event=event, slug=slug)
     except IntegrityError:
         live = Registration.objects.filter(user=user).exclude(status=RegistrationStatus.CANCELLED)
         live = live.filter(event=event) if event is not None else live.filter(event__slug=slug)
@@ -131,34 +125,7 @@ def _register_in_one_statement(*, user, event: Event | None, slug: str | None) -
     return registration
 
 
-def _claim_place_under_lock(*, user, event_id: int) -> Registration:
-    """The portable path (SQLite): lock the row, decide, insert, write the counters."""
-    locked = _locked_event(event_id)
-    registration = Registration(event_id=event_id, user=user)
-    if locked.seats_taken < locked.capacity:
-        registration.status = RegistrationStatus.CONFIRMED
-        locked.seats_taken += 1
-    elif locked.waitlist:
-        registration.status = RegistrationStatus.WAITLISTED
-        registration.queue_number = locked.waitlist_next
-        locked.waitlist_next += 1
-        locked.waitlist_length += 1
-    else:
-        raise _full_error()
-    # The insert comes first: a second registration of the same person fails on the unique
-    # constraint before the counters change.
-    registration.save()
-    _save_counters(locked)
-    # Queue numbers only grow and every waitlist change holds this lock, so a newcomer's
-    # place is the length of the line.
-    registration.waitlist_position = (
-        locked.waitlist_length if registration.status == RegistrationStatus.WAITLISTED else None
-    )
-    outbox.queue_mail(emails.mail_kind_for(registration), [registration.pk])
-    return registration
-
-
-# PostgreSQL: lock the event row, move its counters, insert the registration and the mail it
+# Lock the event row, move its counters, insert the registration and the mail it
 # is owed in one statement, so the row lock is held for one round trip and no Python runs
 # while it is held. (With lock, ORM decide, insert, update and commit as separate round
 # trips, threads of a gunicorn worker queued behind a lock holder that waited for the GIL:

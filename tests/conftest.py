@@ -1,14 +1,31 @@
 import os
+from urllib.parse import quote
 
 import pytest
 import redis
-from django.conf import settings
 from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
 
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# The cluster tests run gunicorn, pg_dump and psql against a server as production has one;
+# the embedded server of a first run (no DATABASE_URL) listens on no TCP port for them.
+EXTERNAL_DATABASE = bool(os.environ.get("DATABASE_URL"))
+
+
+def database_url(settings_dict: dict) -> str:
+    """DATABASE_URL for a subprocess (a worker, gunicorn) to reach this test database.
+
+    The embedded server listens on a Unix socket: libpq takes its directory as `host`.
+    """
+    user = quote(settings_dict["USER"] or "", safe="")
+    password = quote(settings_dict["PASSWORD"] or "", safe="")
+    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    host = settings_dict["HOST"] or "127.0.0.1"
+    port = settings_dict["PORT"] or "5432"
+    if host.startswith("/"):
+        return f"postgres://{credentials}:{port}/{settings_dict['NAME']}?host={quote(host)}"
+    return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
 
 
 def redis_available() -> bool:
@@ -29,15 +46,15 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "redis" in item.keywords:
                 item.add_marker(skip_redis)
-    if ON_POSTGRES:
+    if EXTERNAL_DATABASE:
         return
-    skip = pytest.mark.skip(
-        reason="needs PostgreSQL: run with "
-        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make test"
+    skip_cluster = pytest.mark.skip(
+        reason="the cluster tests need a PostgreSQL server: run them with "
+        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make test PYTEST_ARGS=tests/cluster"
     )
     for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+        if "cluster" in item.keywords:
+            item.add_marker(skip_cluster)
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,6 @@
 from django.conf import settings
 from django.db import migrations, models
 
-import booking.constraints
-
 
 class Migration(migrations.Migration):
 
@@ -22,9 +20,9 @@ class Migration(migrations.Migration):
             model_name='booking',
             index=models.Index(fields=['room', 'blocked_until', 'blocked_from'], name='booking_room_blocked'),
         ),
-        # Overlap queries (availability, the free-room search, the clash check) on PostgreSQL
-        # use && on this range; btree_gist lets room_id share the index.
-        booking.constraints.PostgresOnlySQL(
+        # Overlap queries (availability, the free-room search, the clash check) use && on
+        # this range; btree_gist lets room_id share the index.
+        migrations.RunSQL(
             sql=(
                 "CREATE INDEX booking_room_blocked_range ON booking_booking "
                 "USING gist (room_id, tstzrange(blocked_from, blocked_until))"

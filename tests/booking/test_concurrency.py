@@ -17,7 +17,7 @@ from tests.booking.conftest import at, next_monday
 from tests.booking.factories import RoomFactory
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 WORKERS = 20
 

@@ -17,14 +17,13 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
 import requests
 from django.db import connection
 
-from tests.conftest import TEST_REDIS_URL
+from tests.conftest import TEST_REDIS_URL, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 90
@@ -45,15 +44,6 @@ def free_ports(count: int) -> list[int]:
         if len(found) == count:
             return found
     raise RuntimeError(f"no {count} free ports in {os.environ.get('CLUSTER_PORTS')}")
-
-
-def database_url(settings_dict: dict) -> str:
-    user = quote(settings_dict["USER"] or "", safe="")
-    password = quote(settings_dict["PASSWORD"] or "", safe="")
-    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host = settings_dict["HOST"] or "127.0.0.1"
-    port = settings_dict["PORT"] or "5432"
-    return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
 
 
 def production_environment(**overrides: str) -> dict:

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.cluster.conftest import database_url
+from tests.conftest import database_url
 
-pytestmark = [pytest.mark.postgres]
+pytestmark = [pytest.mark.cluster]
 
 ROOT = Path(__file__).resolve().parents[2]
 

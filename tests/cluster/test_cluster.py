@@ -31,7 +31,7 @@ from tests.cluster.conftest import Browser
 from tests.factories import EventFactory, SessionFactory, UserFactory
 from tests.reminders.test_reminders import make_booking
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.cluster, pytest.mark.redis]
 
 RUSH = 20
 

@@ -21,7 +21,7 @@ from events import services
 from events.models import Event, PendingRegistrationMail, Registration
 from tests.factories import EventFactory, SessionFactory, UserFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def tokens_for(count: int) -> list[str]:
@@ -74,14 +74,33 @@ def _unlocked_event(event_id):
 
 
 def _register_without_lock(*, user, event, slug):
-    # Read, decide in Python, write: what the one-statement claim and the row lock replace.
+    """Read the counters, decide in Python, write: the race that the one-statement claim
+    (its FOR UPDATE on the event row) closes."""
     event = event or Event.objects.get(slug=slug)
     with transaction.atomic():
-        return services._claim_place_under_lock(user=user, event_id=event.pk)
+        unlocked = Event.objects.get(pk=event.pk)
+        time.sleep(0.2)
+        if unlocked.seats_taken < unlocked.capacity:
+            registration = Registration.objects.create(
+                event=unlocked, user=user, status="confirmed"
+            )
+            Event.objects.filter(pk=unlocked.pk).update(seats_taken=unlocked.seats_taken + 1)
+        else:
+            registration = Registration.objects.create(
+                event=unlocked,
+                user=user,
+                status="waitlisted",
+                queue_number=unlocked.waitlist_next,
+            )
+            Event.objects.filter(pk=unlocked.pk).update(
+                waitlist_length=unlocked.waitlist_length + 1,
+                waitlist_next=unlocked.waitlist_next + 1,
+            )
+    registration.waitlist_position = None
+    return registration
 
 
 def test_control_rush_without_lock_oversells(live_server, monkeypatch):
-    monkeypatch.setattr(services, "_locked_event", _unlocked_event)
     monkeypatch.setattr(services, "_register_in_one_statement", _register_without_lock)
     event = EventFactory(slug="opening", capacity=20)
     SessionFactory(event=event)

@@ -11,7 +11,6 @@ from rest_framework.test import APIClient
 
 from events import outbox
 from events.models import PendingRegistrationMail, Registration
-from tests.conftest import ON_POSTGRES
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +89,6 @@ def test_unknown_event_is_404(event):
     assert register_with_token(UserFactory(), slug="no-such-event").status_code == 404
 
 
-@pytest.mark.skipif(not ON_POSTGRES, reason="the one-statement claim is PostgreSQL's")
 @pytest.mark.django_db(transaction=True)  # autocommit, as in production: no savepoints
 def test_registering_costs_two_queries_on_postgresql(event, django_assert_num_queries):
     person = UserFactory(language="en")

@@ -398,7 +398,6 @@ def test_new_session_may_take_the_slot_another_leaves_in_the_same_save(
     assert sorted(s.start for s in Session.objects.all()) == [first.start, second.start, later]
 
 
-@pytest.mark.postgres
 def test_database_refuses_a_rearrangement_that_ends_in_overlap_even_unchecked(
     organiser_api, programme, lab, monkeypatch
 ):

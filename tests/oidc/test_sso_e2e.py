@@ -5,7 +5,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Group
@@ -331,7 +330,6 @@ def _until_callback(browser, provider_id, account, claims) -> str:
     return response.headers["Location"]
 
 
-@pytest.mark.postgres
 def test_concurrent_first_logins_of_one_person_make_one_account(sso):
     browsers = [type(sso)(sso.site, sso.providers) for _ in range(4)]
     callbacks = [_until_callback(b, "entra", "entra-twice", municipal_claims()) for b in browsers]

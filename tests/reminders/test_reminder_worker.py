@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from booking.models import Booking
-from tests.conftest import TEST_REDIS_URL
+from tests.conftest import TEST_REDIS_URL, database_url
 from tests.core.test_mail_queue import start_worker, wait_for_files
 from tests.reminders.test_reminders import make_booking
 
@@ -22,13 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def environment_for(queue: str, outbox: Path) -> dict:
-    settings = connection.settings_dict
     return dict(
         os.environ,
-        DATABASE_URL=(
-            f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
-            f"{settings['PORT'] or 5432}/{settings['NAME']}"
-        ),
+        DATABASE_URL=database_url(connection.settings_dict),
         REDIS_URL=TEST_REDIS_URL,
         CELERY_QUEUE=queue,
         EMAIL_URL=f"filemail://{outbox}",
@@ -47,7 +43,6 @@ def enqueue_reminder_run(environment: dict) -> None:
     )
 
 
-@pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_reminder_queued_while_worker_down_is_sent_once_after_start(tmp_path):

@@ -101,7 +101,6 @@ def _run_in_threads(target, count):
     return results
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_workers_claim_each_reminder_once():
     now = timezone.now()
@@ -115,7 +114,6 @@ def test_parallel_workers_claim_each_reminder_once():
     assert Booking.objects.filter(reminder_sent_at__isnull=True).count() == 0
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_control_without_claim_parallel_workers_remind_twice():
     """The race the conditional UPDATE closes: read due, then mark unconditionally."""
