@@ -94,20 +94,7 @@ class RoomViewSet(
         if self.action != "list":
             return rooms if is_facility_manager(self.request.user) else rooms.filter(is_active=True)
         filters = parse(RoomFilterSerializer, self.request.query_params)
-        rooms = rooms.filter(is_active=True)
-        if "location" in filters:
-            rooms = rooms.filter(location__slug=filters["location"])
-        if "kind" in filters:
-            rooms = rooms.filter(kind=filters["kind"])
-        if "capacity" in filters:
-            rooms = rooms.filter(capacity__gte=filters["capacity"])
-        if "free_from" in filters:
-            if self.request.user.is_authenticated:
-                # A signed-in person sees the free rooms they may book; a visitor every one.
-                bookable = selectors.bookable_rooms(self.request.user).values("pk")
-                rooms = rooms.filter(pk__in=bookable)
-            rooms = selectors.rooms_free_between(rooms, filters["free_from"], filters["free_until"])
-        return rooms
+        return selectors.search_rooms(user=self.request.user, **filters)
 
     @extend_schema(parameters=[RoomFilterSerializer])
     def list(self, request, *args, **kwargs):

@@ -82,6 +82,38 @@ def rooms_free_between(rooms: QuerySet, start: datetime, end: datetime) -> Query
     return rooms.filter(Exists(opened)).exclude(Exists(closed)).exclude(Exists(taken))
 
 
+def search_rooms(
+    *,
+    user,
+    location: str | None = None,
+    kind: str | None = None,
+    capacity: int | None = None,
+    free_from: datetime | None = None,
+    free_until: datetime | None = None,
+) -> QuerySet:
+    """Active rooms matching a search, as the room page and the API offer it.
+
+    `location` is a location's slug. With a span, only rooms free for all of it: for a
+    signed-in person the ones they may book; a visitor sees every free room.
+    """
+    rooms = (
+        Room.objects.filter(is_active=True)
+        .select_related("location")
+        .order_by("location__name", "name")
+    )
+    if location:
+        rooms = rooms.filter(location__slug=location)
+    if kind:
+        rooms = rooms.filter(kind=kind)
+    if capacity:
+        rooms = rooms.filter(capacity__gte=capacity)
+    if free_from and free_until:
+        if user.is_authenticated:
+            rooms = rooms.filter(pk__in=bookable_rooms(user).values("pk"))
+        rooms = rooms_free_between(rooms, free_from, free_until)
+    return rooms
+
+
 def bookable_rooms(user) -> QuerySet:
     """Active rooms the user may book (facility managers: every active room)."""
     rooms = Room.objects.filter(is_active=True)

@@ -27,26 +27,19 @@ from booking.timezones import LOCAL_TZ
 
 def room_list(request):
     form = RoomSearchForm(request.GET or None)
-    rooms = (
-        Room.objects.filter(is_active=True)
-        .select_related("location")
-        .order_by("location__name", "name")
-    )
+    rooms = selectors.search_rooms(user=request.user)
     searched = False
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        if data["capacity"]:
-            rooms = rooms.filter(capacity__gte=data["capacity"])
-        if data["kind"]:
-            rooms = rooms.filter(kind=data["kind"])
-        if data["location"]:
-            rooms = rooms.filter(location=data["location"])
-        if data["free_from"] and data["free_until"]:
-            searched = True
-            if request.user.is_authenticated:
-                # Signed in: only what this person may book. A visitor sees every free room.
-                rooms = rooms.filter(pk__in=selectors.bookable_rooms(request.user).values("pk"))
-            rooms = selectors.rooms_free_between(rooms, data["free_from"], data["free_until"])
+        searched = bool(data["free_from"] and data["free_until"])
+        rooms = selectors.search_rooms(
+            user=request.user,
+            location=data["location"].slug if data["location"] else None,
+            kind=data["kind"],
+            capacity=data["capacity"],
+            free_from=data["free_from"],
+            free_until=data["free_until"],
+        )
     elif form.is_bound:
         rooms = rooms.none()
     return render(
