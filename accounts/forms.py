@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.services import update_profile
 
 
 class SignupForm(forms.Form):
@@ -10,8 +11,7 @@ class SignupForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
 
     def signup(self, request, user):
-        user.name = self.cleaned_data["name"]
-        user.save(update_fields=["name"])
+        update_profile(user=user, name=self.cleaned_data["name"], language=user.language)
 
 
 class ProfileForm(forms.ModelForm):

@@ -1,5 +1,7 @@
-"""The admin: rooms, locations and closures are edited here; bookings are read and acted on
-through the services (so the overlap rule and the mail hold), never saved raw.
+"""The admin: rooms, locations and closures are edited here, bookings read and acted on.
+
+Every save and action calls the services, as the API and the pages do, so the same checks
+hold (opening hours, room rules, the overlap rule) and the same mail goes out.
 """
 
 from django import forms
@@ -7,15 +9,32 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from booking import services
+from booking import facility_services, services
 from booking.errors import BookingError
 from booking.facility_services import ROOM_FIELDS, set_room_photo
 from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room, Series
 from booking.photos import open_checked
 
 
+class OpeningHoursFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        try:
+            facility_services.check_hours(self.opening_hours())
+        except BookingError as error:
+            raise forms.ValidationError(str(error.message)) from error
+
+    def opening_hours(self) -> list[dict]:
+        return [
+            {name: form.cleaned_data[name] for name in ("weekday", "opens", "closes")}
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
 class OpeningHoursInline(admin.TabularInline):
     model = OpeningHours
+    formset = OpeningHoursFormSet
     extra = 0
 
 
@@ -25,6 +44,25 @@ class LocationAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "address"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OpeningHoursInline]
+
+    def save_model(self, request, obj, form, change):
+        facility_services.save_location(
+            location=obj, slug=obj.slug, name=obj.name, address=obj.address
+        )
+
+    def save_formset(self, request, form, formset, change):
+        # The week's hours are replaced as a whole by the service, never row by row.
+        location = form.instance
+        facility_services.save_location(
+            location=location,
+            slug=location.slug,
+            name=location.name,
+            address=location.address,
+            opening_hours=formset.opening_hours(),
+        )
+        # For the admin's history entry, which reads what the formset would have saved.
+        formset.new_objects = list(location.opening_hours.all())
+        formset.changed_objects, formset.deleted_objects = [], []
 
 
 class RoomAdminForm(forms.ModelForm):
@@ -70,7 +108,7 @@ class RoomAdmin(admin.ModelAdmin):
     readonly_fields = ["photo", "thumbnail"]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        facility_services.save_room(room=obj, **{name: getattr(obj, name) for name in ROOM_FIELDS})
         if form.cleaned_data.get("new_photo"):
             set_room_photo(room=obj, upload=form.cleaned_data["new_photo"])
 
@@ -82,6 +120,23 @@ class ClosureAdmin(admin.ModelAdmin):
     search_fields = ["reason"]
     list_select_related = ["location", "room"]
     date_hierarchy = "start"
+
+    def save_model(self, request, obj, form, change):
+        facility_services.save_closure(
+            closure=obj,
+            start=obj.start,
+            end=obj.end,
+            reason=obj.reason,
+            location=obj.location,
+            room=obj.room,
+        )
+
+    def delete_model(self, request, obj):
+        facility_services.delete_closure(closure=obj)
+
+    def delete_queryset(self, request, queryset):
+        for closure in queryset:
+            facility_services.delete_closure(closure=closure)
 
 
 class UpcomingFilter(admin.SimpleListFilter):

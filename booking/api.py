@@ -147,7 +147,7 @@ class ClosureViewSet(
     queryset = Closure.objects.select_related("location", "room").order_by("start")
 
     def perform_create(self, serializer):
-        serializer.instance = facility_services.create_closure(**serializer.validated_data)
+        serializer.instance = facility_services.save_closure(**serializer.validated_data)
 
     def perform_destroy(self, instance):
         facility_services.delete_closure(closure=instance)

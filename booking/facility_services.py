@@ -97,20 +97,26 @@ def set_room_photo(*, room: Room, upload) -> Room:
     return room
 
 
-def create_closure(
+def save_closure(
     *,
+    closure: Closure | None = None,
     start: datetime,
     end: datetime,
     reason: str,
     location: Location | None = None,
     room: Room | None = None,
 ) -> Closure:
-    """Close a location or one room. Bookings already made stay; managers see them listed."""
+    """Close a location or one room, or change a closure. Bookings already made stay;
+    managers see them listed."""
     if (location is None) == (room is None):
         raise BookingError(_("Close either a location or a room."))
     if start >= end:
         raise BookingError(_("The end must be after the start."), field="end")
-    return Closure.objects.create(location=location, room=room, start=start, end=end, reason=reason)
+    closure = closure or Closure()
+    closure.location, closure.room = location, room
+    closure.start, closure.end, closure.reason = start, end, reason
+    closure.save()
+    return closure
 
 
 def delete_closure(*, closure: Closure) -> None:

@@ -232,7 +232,7 @@ def manage_closures(request):
     form = ClosureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            facility_services.create_closure(**form.cleaned_data)
+            facility_services.save_closure(**form.cleaned_data)
         except BookingError as error:
             form.add_booking_error(error)
         else:

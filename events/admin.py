@@ -1,9 +1,11 @@
-"""The Django admin for events. Changes that move seats go through the services: registrations
-are read-only here apart from cancelling, so the event's counters always stay true."""
+"""The Django admin for events. Every save and action goes through the services, as the API
+and the pages do: registrations are read-only here apart from cancelling, so the event's
+counters always stay true, and sessions hold their rooms through booking's services."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import is_event_organiser
 from events import services
 from events.errors import RegistrationError
 from events.models import (
@@ -17,11 +19,43 @@ from events.models import (
 )
 
 
+class OrganisersOnly:
+    """The services refuse writes by anyone but event organisers; the admin says so first."""
+
+    def has_add_permission(self, request, *args):
+        return is_event_organiser(request.user) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return is_event_organiser(request.user) and super().has_change_permission(request, obj)
+
+
+def _became(unsaved, created) -> None:
+    """The admin goes on with the object its form built (log entry, redirect); give it the
+    identity of the one the service created."""
+    unsaved.pk = created.pk
+    unsaved._state.adding = False
+
+
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(OrganisersOnly, admin.ModelAdmin):
     list_display = ["name", "slug", "starts_on", "ends_on"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["slug"] if obj else []
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj else self.prepopulated_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            changes = {name: getattr(obj, name) for name in form.changed_data}
+            services.update_programme(actor=request.user, programme=obj, **changes)
+            return
+        fields = {name: getattr(obj, name) for name in services.PROGRAMME_FIELDS}
+        created = services.create_programme(actor=request.user, slug=obj.slug, **fields)
+        _became(obj, created)
 
 
 class SessionInline(admin.TabularInline):
@@ -38,7 +72,7 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(OrganisersOnly, admin.ModelAdmin):
     list_display = [
         "title",
         "programme",
@@ -62,11 +96,20 @@ class EventAdmin(admin.ModelAdmin):
         _cancel_sessions(request, queryset)
         super().delete_queryset(request, queryset)
 
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "slug"] if obj else self.readonly_fields
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "capacity" in form.changed_data:
-            # A raised capacity promotes from the waitlist, as on the organiser's pages.
-            services.update_event(actor=request.user, event=obj)
+        # A raised capacity promotes from the waitlist, as on the organiser's pages.
+        if change:
+            changes = {name: getattr(obj, name) for name in form.changed_data}
+            services.update_event(actor=request.user, event=obj, **changes)
+            return
+        fields = {name: getattr(obj, name) for name in services.EVENT_FIELDS}
+        if fields["organiser"] is None:
+            del fields["organiser"]  # the service makes the creator the organiser
+        created = services.create_event(actor=request.user, slug=obj.slug, **fields)
+        _became(obj, created)
 
 
 def _cancel_sessions(request, events) -> None:

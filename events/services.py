@@ -287,6 +287,22 @@ def create_programme(*, actor, slug: str, name: str, description: str = "", **da
     return Programme.objects.create(slug=slug, name=name, description=description, **dates)
 
 
+PROGRAMME_FIELDS = ("name", "description", "starts_on", "ends_on")
+
+
+@transaction.atomic
+def update_programme(*, actor, programme: Programme, **changes) -> Programme:
+    _require_organiser(actor)
+    unknown = set(changes) - set(PROGRAMME_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown programme fields: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(programme, name, value)
+    if changes:
+        programme.save(update_fields=list(changes))
+    return programme
+
+
 @dataclass(frozen=True)
 class SessionSpec:
     """One session as a client asks for it; `id` names an existing session to move."""

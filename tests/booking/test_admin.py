@@ -1,6 +1,6 @@
 import pytest
 
-from booking.models import BookingStatus
+from booking.models import BookingStatus, Closure, Location
 from booking.services import create_booking
 from tests.booking.conftest import at
 from tests.booking.factories import RoomFactory
@@ -80,3 +80,77 @@ def test_admin_room_photo_goes_through_checks(admin_client, room):
     assert accepted.status_code == 302
     assert room.photo.name.endswith(".jpg")
     assert room.thumbnail
+
+
+def _location_form(**overrides) -> dict:
+    data = {
+        "slug": "lab-centrum",
+        "name": "Lab in het Centrum",
+        "address": "Kerkstraat 1, Hilversum",
+        "opening_hours-TOTAL_FORMS": "2",
+        "opening_hours-INITIAL_FORMS": "0",
+        "opening_hours-MIN_NUM_FORMS": "0",
+        "opening_hours-MAX_NUM_FORMS": "1000",
+        "opening_hours-0-weekday": "0",
+        "opening_hours-0-opens": "08:00",
+        "opening_hours-0-closes": "18:00",
+        "opening_hours-1-weekday": "1",
+        "opening_hours-1-opens": "09:00",
+        "opening_hours-1-closes": "17:00",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_admin_location_with_hours_is_saved_through_the_service(admin_client):
+    response = admin_client.post("/en/admin/booking/location/add/", _location_form())
+
+    assert response.status_code == 302
+    location = Location.objects.get(slug="lab-centrum")
+    hours = [
+        (h.weekday, f"{h.opens:%H:%M}", f"{h.closes:%H:%M}") for h in location.opening_hours.all()
+    ]
+    assert hours == [(0, "08:00", "18:00"), (1, "09:00", "17:00")]
+
+
+def test_admin_location_hours_closing_before_opening_get_the_service_message(admin_client):
+    response = admin_client.post(
+        "/en/admin/booking/location/add/", _location_form(**{"opening_hours-1-closes": "08:00"})
+    )
+
+    assert response.status_code == 200
+    assert "Each day must close after it opens." in response.content.decode()
+    assert not Location.objects.exists()
+
+
+def test_admin_closure_add_change_delete_go_through_the_services(admin_client, room, day):
+    add = admin_client.post(
+        "/en/admin/booking/closure/add/",
+        {
+            "room": room.pk,
+            "start_0": day.isoformat(),
+            "start_1": "08:00",
+            "end_0": day.isoformat(),
+            "end_1": "12:00",
+            "reason": "Onderhoud",
+        },
+    )
+    closure = Closure.objects.get()
+    change = admin_client.post(
+        f"/en/admin/booking/closure/{closure.pk}/change/",
+        {
+            "room": room.pk,
+            "start_0": day.isoformat(),
+            "start_1": "09:00",
+            "end_0": day.isoformat(),
+            "end_1": "12:00",
+            "reason": "Schilderwerk",
+        },
+    )
+    closure.refresh_from_db()
+    changed = (closure.start, closure.reason)
+    delete = admin_client.post(f"/en/admin/booking/closure/{closure.pk}/delete/", {"post": "yes"})
+
+    assert (add.status_code, change.status_code, delete.status_code) == (302, 302, 302)
+    assert changed == (at(day, "09:00"), "Schilderwerk")
+    assert not Closure.objects.exists()

@@ -1,13 +1,14 @@
 from io import BytesIO
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from events import services
-from events.models import Event, PendingRegistrationMail, Registration
+from events.models import Event, PendingRegistrationMail, Programme, Registration
 from tests.events.conftest import future
 from tests.factories import EventFactory, ProgrammeFactory, SessionFactory, UserFactory
 
@@ -284,3 +285,70 @@ def test_event_image_upload_by_plain_user_is_forbidden(user_api, event):
     )
 
     assert response.status_code == 403
+
+
+def test_admin_added_event_is_created_by_the_service_with_its_creator_as_organiser(db, client):
+    creator = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(creator)
+    programme = ProgrammeFactory()
+
+    response = client.post(
+        "/en/admin/events/event/add/",
+        {
+            "slug": "podcast-workshop",
+            "programme": programme.pk,
+            "kind": "campus_event",
+            "theme": "media_campus",
+            "title": "Podcastworkshop",
+            "audience": '["hu"]',
+            "capacity": 12,
+            "waitlist": "on",
+            "sessions-TOTAL_FORMS": 0,
+            "sessions-INITIAL_FORMS": 0,
+            "sessions-MIN_NUM_FORMS": 0,
+            "sessions-MAX_NUM_FORMS": 1000,
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = Event.objects.get(slug="podcast-workshop")
+    assert response["Location"].endswith(f"/admin/events/event/{event.pk}/change/") or response[
+        "Location"
+    ].endswith("/admin/events/event/")
+    assert (event.title, event.capacity, event.organiser) == ("Podcastworkshop", 12, creator)
+
+
+def test_admin_programme_is_created_and_changed_through_the_services(admin_client):
+    add = admin_client.post(
+        "/en/admin/events/programme/add/",
+        {"slug": "dmw-2027", "name": "Dutch Media Week 2027", "description": ""},
+    )
+    programme = Programme.objects.get(slug="dmw-2027")
+    change = admin_client.post(
+        f"/en/admin/events/programme/{programme.pk}/change/",
+        {"name": "Dutch Media Week 2027 (najaar)", "description": "Tweede editie"},
+    )
+
+    assert (add.status_code, change.status_code) == (302, 302)
+    programme.refresh_from_db()
+    assert (programme.slug, programme.name, programme.description) == (
+        "dmw-2027",
+        "Dutch Media Week 2027 (najaar)",
+        "Tweede editie",
+    )
+
+
+def test_admin_staff_without_organiser_role_cannot_add_or_change_events(client, event):
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_event", "change_event", "view_event"])
+    )
+    client.force_login(staff)
+
+    add = client.get("/en/admin/events/event/add/")
+    change = client.post(f"/en/admin/events/event/{event.pk}/change/", {"title": "Gekaapt"})
+
+    assert add.status_code == 403
+    assert change.status_code == 403
+    event.refresh_from_db()
+    assert event.title != "Gekaapt"
