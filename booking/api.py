@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from accounts.roles import is_facility_manager
 from booking import facility_services, selectors, services
-from booking.errors import BookingError, booking_error_response, local_isoformat
+from booking.errors import BookingError
 from booking.models import Booking, Closure, Location, OpeningHours, Room
 from booking.serializers import (
     BookingCreateSerializer,
@@ -26,6 +26,7 @@ from booking.serializers import (
     ScopeSerializer,
     SpanSerializer,
 )
+from booking.timezones import local_isoformat
 
 
 class IsFacilityManagerForWrites(permissions.BasePermission):
@@ -35,13 +36,6 @@ class IsFacilityManagerForWrites(permissions.BasePermission):
         return is_facility_manager(request.user)
 
 
-class BookingErrorMixin:
-    def handle_exception(self, exc):
-        if isinstance(exc, BookingError):
-            return booking_error_response(exc)
-        return super().handle_exception(exc)
-
-
 def parse(serializer_class, data, **kwargs) -> dict:
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
@@ -49,7 +43,6 @@ def parse(serializer_class, data, **kwargs) -> dict:
 
 
 class LocationViewSet(
-    BookingErrorMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -78,7 +71,6 @@ class LocationViewSet(
 
 
 class RoomViewSet(
-    BookingErrorMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -149,7 +141,6 @@ def spans_json(span) -> dict:
 
 
 class ClosureViewSet(
-    BookingErrorMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
@@ -167,7 +158,6 @@ class ClosureViewSet(
 
 
 class BookingViewSet(
-    BookingErrorMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,

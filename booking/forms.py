@@ -1,19 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from booking.errors import BookingError
 from booking.models import Location, Room, RoomKind
 from booking.timezones import StrictDateTimeFormField
-
-
-class BookingErrorFormMixin:
-    """Show a BookingError next to the field it is about; a clash goes next to the start."""
-
-    def add_booking_error(self, error: BookingError) -> None:
-        field = error.field
-        if field is None and error.code == "conflict":
-            field = "start"
-        self.add_error(field if field in self.fields else None, str(error.message))
 
 
 class RoomSearchForm(forms.Form):
@@ -41,7 +30,7 @@ class RoomSearchForm(forms.Form):
         return data
 
 
-class BookingForm(BookingErrorFormMixin, forms.Form):
+class BookingForm(forms.Form):
     start = StrictDateTimeFormField(label=_("Start"))
     end = StrictDateTimeFormField(label=_("End"))
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
@@ -66,7 +55,7 @@ class BookingForm(BookingErrorFormMixin, forms.Form):
         return data
 
 
-class MoveForm(BookingErrorFormMixin, forms.Form):
+class MoveForm(forms.Form):
     start = StrictDateTimeFormField(label=_("Start"))
     end = StrictDateTimeFormField(label=_("End"))
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
@@ -79,7 +68,7 @@ class MoveForm(BookingErrorFormMixin, forms.Form):
     )
 
 
-class ClosureForm(BookingErrorFormMixin, forms.Form):
+class ClosureForm(forms.Form):
     location = forms.ModelChoiceField(
         label=_("Location"), queryset=Location.objects.order_by("name"), required=False
     )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.errors import add_form_error
 from accounts.roles import is_facility_manager
 from booking import facility_services, selectors, services, weekview
 from booking.errors import BookingError
@@ -134,7 +135,7 @@ def book_from_form(request, room: Room, form: BookingForm) -> Booking | None:
                 public_title=data["public_title"],
             )
     except BookingError as error:
-        form.add_booking_error(error)
+        add_form_error(form, error, conflict_field="start")
         return None
     if made.status == BookingStatus.PENDING:
         messages.success(request, _("Your request is in; a facility manager will decide on it."))
@@ -160,7 +161,7 @@ def my_booking(request, pk):
                 title=data["title"],
             )
         except BookingError as error:
-            form.add_booking_error(error)
+            add_form_error(form, error, conflict_field="start")
         else:
             messages.success(request, _("Your booking has been changed."))
             return redirect("booking:my_booking", pk=booking.pk)
@@ -241,7 +242,7 @@ def manage_closures(request):
         try:
             facility_services.create_closure(**form.cleaned_data)
         except BookingError as error:
-            form.add_booking_error(error)
+            add_form_error(form, error, conflict_field="start")
         else:
             messages.success(request, _("The closure is saved."))
             return redirect("booking:manage_closures")

@@ -246,6 +246,8 @@ REST_FRAMEWORK = {
     ],
     # Per address; allauth's failed-login limits guard each account on top of this.
     "DEFAULT_THROTTLE_RATES": {"auth_token": "60/minute"},
+    # A service's refusal (accounts.errors.DomainError) becomes its 400/403/404/409 here.
+    "EXCEPTION_HANDLER": "accounts.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Media Campus booking API",

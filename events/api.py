@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from accounts.roles import is_event_organiser
 from booking.timezones import StrictDateTimeField
 from events import selectors, services
-from events.errors import RegistrationError, registration_error_response
+from events.errors import RegistrationError
 from events.images import validate_event_image
 from events.models import Event, EventKind, Programme, Registration, Session, Theme
 from events.rooms import session_specs_from
@@ -41,14 +41,7 @@ class IsOrganiser(BasePermission):
         return is_event_organiser(request.user)
 
 
-class RegistrationErrorMixin:
-    def handle_exception(self, exc):
-        if isinstance(exc, RegistrationError):
-            return registration_error_response(exc)
-        return super().handle_exception(exc)
-
-
-class ProgrammeList(RegistrationErrorMixin, generics.ListCreateAPIView):
+class ProgrammeList(generics.ListCreateAPIView):
     serializer_class = ProgrammeSerializer
     permission_classes = [ReadOrOrganiser]
     queryset = Programme.objects.order_by("name", "id")
@@ -83,7 +76,7 @@ class EventFilterSerializer(serializers.Serializer):
         OpenApiParameter("to", str, description="sessions starting before this time"),
     ]
 )
-class EventList(RegistrationErrorMixin, generics.ListCreateAPIView):
+class EventList(generics.ListCreateAPIView):
     permission_classes = [ReadOrOrganiser]
 
     def get_serializer_class(self):
@@ -105,7 +98,7 @@ class EventList(RegistrationErrorMixin, generics.ListCreateAPIView):
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
-class EventDetail(RegistrationErrorMixin, APIView):
+class EventDetail(APIView):
     permission_classes = [ReadOrOrganiser]
 
     @extend_schema(responses={200: EventSerializer})
@@ -132,7 +125,7 @@ class ImageUploadSerializer(serializers.Serializer):
     image = serializers.FileField()
 
 
-class EventImage(RegistrationErrorMixin, APIView):
+class EventImage(APIView):
     """Event organisers upload an event's image (multipart), checked like room photos."""
 
     permission_classes = [IsOrganiser]
@@ -152,7 +145,7 @@ class EventImage(RegistrationErrorMixin, APIView):
         return Response(EventSerializer(event, context={"request": request}).data)
 
 
-class Register(RegistrationErrorMixin, APIView):
+class Register(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={201: RegisterResponseSerializer})
@@ -178,7 +171,7 @@ class MyRegistrations(generics.ListAPIView):
         return selectors.registrations_of_user(self.request.user)
 
 
-class CancelRegistration(RegistrationErrorMixin, APIView):
+class CancelRegistration(APIView):
     @extend_schema(request=None, responses={200: RegistrationSerializer})
     def post(self, request, pk):
         registration = get_object_or_404(Registration.objects.select_related("event"), pk=pk)
@@ -201,7 +194,7 @@ class EventRegistrations(generics.ListAPIView):
         return selectors.registrations_of_event(event)
 
 
-class Attendance(RegistrationErrorMixin, APIView):
+class Attendance(APIView):
     """Event organisers: check a registration in at a session (`present`) or undo it."""
 
     permission_classes = [IsOrganiser]
