@@ -42,17 +42,20 @@ def parse(serializer_class, data, **kwargs) -> dict:
     return serializer.validated_data
 
 
-class LocationViewSet(
+class FacilityViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = LocationSerializer
     # Locations and rooms are public, as their pages are; only facility managers write.
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsFacilityManagerForWrites]
     lookup_field = "slug"
+
+
+class LocationViewSet(FacilityViewSet):
+    serializer_class = LocationSerializer
     queryset = Location.objects.prefetch_related(
         Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday"))
     ).order_by("name")
@@ -70,16 +73,8 @@ class LocationViewSet(
         serializer.instance = facility_services.save_location(location=serializer.instance, **data)
 
 
-class RoomViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class RoomViewSet(FacilityViewSet):
     serializer_class = RoomSerializer
-    permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsFacilityManagerForWrites]
-    lookup_field = "slug"
 
     def get_queryset(self):
         rooms = Room.objects.select_related("location").order_by("location__name", "name")

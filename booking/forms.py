@@ -30,9 +30,20 @@ class RoomSearchForm(forms.Form):
         return data
 
 
-class BookingForm(forms.Form):
+class SpanForm(forms.Form):
+    """A start and an end in Europe/Amsterdam time, the end after the start."""
+
     start = StrictDateTimeFormField(label=_("Start"))
     end = StrictDateTimeFormField(label=_("End"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
+            self.add_error("end", _("The end must be after the start."))
+        return data
+
+
+class BookingForm(SpanForm):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     attendees = forms.IntegerField(label=_("Number of people"), min_value=1, initial=1)
     public_title = forms.BooleanField(
@@ -48,16 +59,8 @@ class BookingForm(forms.Form):
         ),
     )
 
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
-            self.add_error("end", _("The end must be after the start."))
-        return data
 
-
-class MoveForm(forms.Form):
-    start = StrictDateTimeFormField(label=_("Start"))
-    end = StrictDateTimeFormField(label=_("End"))
+class MoveForm(SpanForm):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     scope = forms.ChoiceField(
         label=_("Apply to"),
@@ -68,7 +71,9 @@ class MoveForm(forms.Form):
     )
 
 
-class ClosureForm(forms.Form):
+class ClosureForm(SpanForm):
+    field_order = ["location", "room", "start", "end", "reason"]
+
     location = forms.ModelChoiceField(
         label=_("Location"), queryset=Location.objects.order_by("name"), required=False
     )
@@ -77,8 +82,6 @@ class ClosureForm(forms.Form):
         queryset=Room.objects.select_related("location").order_by("name"),
         required=False,
     )
-    start = StrictDateTimeFormField(label=_("Start"))
-    end = StrictDateTimeFormField(label=_("End"))
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
     def clean(self):

@@ -111,29 +111,13 @@ def initial_times(request) -> dict:
 
 
 def book_from_form(request, room: Room, form: BookingForm) -> Booking | None:
-    data = form.cleaned_data
+    data = dict(form.cleaned_data)
+    rrule = data.pop("rrule")
     try:
-        if data["rrule"]:
-            made = services.create_series(
-                user=request.user,
-                room=room,
-                start=data["start"],
-                end=data["end"],
-                title=data["title"],
-                attendees=data["attendees"],
-                public_title=data["public_title"],
-                rrule=data["rrule"],
-            )[0]
+        if rrule:
+            made = services.create_series(user=request.user, room=room, rrule=rrule, **data)[0]
         else:
-            made = services.create_booking(
-                user=request.user,
-                room=room,
-                start=data["start"],
-                end=data["end"],
-                title=data["title"],
-                attendees=data["attendees"],
-                public_title=data["public_title"],
-            )
+            made = services.create_booking(user=request.user, room=room, **data)
     except BookingError as error:
         add_form_error(form, error, conflict_field="start")
         return None
