@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -124,6 +123,10 @@ class EventDetail(APIView):
 class ImageUploadSerializer(serializers.Serializer):
     image = serializers.FileField()
 
+    def validate_image(self, upload):
+        # DRF reports the ValidationError of the room-photo checks as {"image": [...]}.
+        return validate_event_image(upload)
+
 
 class EventImage(APIView):
     """Event organisers upload an event's image (multipart), checked like room photos."""
@@ -136,10 +139,7 @@ class EventImage(APIView):
         event = get_object_or_404(Event, slug=slug)
         upload = ImageUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        try:
-            image = validate_event_image(upload.validated_data["image"])
-        except DjangoValidationError as error:
-            raise RegistrationError(error.messages[0], field="image") from error
+        image = upload.validated_data["image"]
         services.update_event(actor=request.user, event=event, image=image)
         event = selectors.events_queryset().get(pk=event.pk)
         return Response(EventSerializer(event, context={"request": request}).data)
