@@ -16,6 +16,7 @@ from django.utils import timezone
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 STATUS_BY_CODE = {
     "invalid": status.HTTP_400_BAD_REQUEST,
@@ -77,6 +78,8 @@ def error_body(error: DomainError) -> dict:
 def exception_handler(exc, context):
     """DRF's handler, plus a DomainError as its status and body."""
     if isinstance(exc, DomainError):
+        # As DRF does for its own errors: under ATOMIC_REQUESTS a refusal commits nothing.
+        set_rollback()
         return Response(error_body(exc), status=exc.status_code)
     return drf_exception_handler(exc, context)
 

@@ -5,6 +5,8 @@ the apps' own refusals are tested at their endpoints (tests/booking, tests/event
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
 from django.urls import path
 from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
@@ -28,6 +30,8 @@ class Refuse(APIView):
         params = request.query_params
         if params.get("drf"):
             raise ValidationError({"title": ["DRF's own."]})
+        if params.get("write"):
+            Group.objects.create(name="written before the refusal")
         if params.get("lazy"):
             raise DomainError(gettext_lazy("The end must be after the start."))
         raise ERRORS[params.get("app", "domain")](
@@ -98,6 +102,20 @@ def test_drf_errors_keep_drf_shape_under_the_handler(api_client):
 
     assert response.status_code == 400
     assert response.json() == {"title": ["DRF's own."]}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("atomic_requests", [True, False])
+def test_domain_error_rolls_back_the_request_under_atomic_requests(
+    api_client, monkeypatch, atomic_requests
+):
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", atomic_requests)
+
+    response = api_client.get("/api/v1/refuse/", {"code": "conflict", "write": "1"})
+
+    assert response.status_code == 409
+    # The control (no ATOMIC_REQUESTS) shows the write would otherwise stay.
+    assert Group.objects.filter(name="written before the refusal").exists() is not atomic_requests
 
 
 def test_domain_error_with_unknown_code_is_refused_when_raised():
