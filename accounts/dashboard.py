@@ -1,8 +1,33 @@
+"""`/my/` and `/manage/` gather sections from the apps, so no app needs to know the others.
+
+An app that has a `dashboard` module may define `my_sections(request)` and
+`manage_sections(request)`, each returning a list of `Section`s; this one is accounts' own.
+"""
+
+from dataclasses import dataclass, field
+
 from django.urls import reverse
 
+from accounts.discovery import app_modules
 from accounts.feed_tokens import feed_token
 from accounts.services import get_or_create_api_token
-from config.dashboards import Section
+
+
+@dataclass
+class Section:
+    template: str
+    context: dict = field(default_factory=dict)
+    # Lower comes first; the apps' own lists (bookings, registrations) keep the default.
+    order: int = 50
+
+
+def collect_sections(request, hook: str) -> list[Section]:
+    sections: list[Section] = []
+    for _label, module in app_modules("dashboard"):
+        provider = getattr(module, hook, None)
+        if provider is not None:
+            sections.extend(provider(request))
+    return sorted(sections, key=lambda section: section.order)
 
 
 def my_sections(request):

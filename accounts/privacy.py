@@ -1,7 +1,7 @@
 """What accounts holds about a person: export it, erase it.
 
 Every app may have a `privacy` module with these two functions; accounts.services finds
-them the way seed_demo finds `demo` modules (see `export_personal_data`, `erase_account`).
+them through accounts.discovery (see `export_personal_data`, `erase_account`).
 """
 
 from allauth.account.models import EmailAddress

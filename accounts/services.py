@@ -1,12 +1,8 @@
-from importlib import import_module
-from importlib.util import find_spec
-from types import ModuleType
-
-from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from accounts.discovery import app_modules
 from accounts.feed_tokens import new_feed_nonce
 from accounts.models import User
 from accounts.sso import SsoIdentity
@@ -58,20 +54,9 @@ def apply_sso_identity(*, user: User, identity: SsoIdentity) -> User:
     return user
 
 
-def _privacy_modules() -> list[tuple[str, ModuleType]]:
-    # Each app with a `privacy` module takes part, in INSTALLED_APPS order (accounts, booking,
-    # events), exactly as seed_demo finds the `demo` modules.
-    modules = []
-    for app_config in apps.get_app_configs():
-        module_name = f"{app_config.name}.privacy"
-        if find_spec(module_name) is not None:
-            modules.append((app_config.label, import_module(module_name)))
-    return modules
-
-
 def export_personal_data(*, user: User) -> dict:
     """Everything held about the person, one key per app: the JSON of "download my data"."""
-    return {label: module.export_user_data(user) for label, module in _privacy_modules()}
+    return {label: module.export_user_data(user) for label, module in app_modules("privacy")}
 
 
 @transaction.atomic
@@ -79,5 +64,5 @@ def erase_account(*, user: User) -> None:
     """Erase the person: apps run in reverse order (events, booking, accounts), so the
     events and bookings are cancelled or anonymised before the account itself goes."""
     locked = User.objects.select_for_update().get(pk=user.pk)
-    for _label, module in reversed(_privacy_modules()):
+    for _label, module in reversed(app_modules("privacy")):
         module.erase_user_data(locked)

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from accounts.roles import is_facility_manager
 from booking import facility_services, selectors, services
-from booking.errors import BookingError, booking_error_response, local_isoformat
+from booking.errors import BookingError
 from booking.models import Booking, Closure, Location, OpeningHours, Room
 from booking.serializers import (
     BookingCreateSerializer,
@@ -26,6 +26,7 @@ from booking.serializers import (
     ScopeSerializer,
     SpanSerializer,
 )
+from booking.timezones import local_isoformat
 
 
 class IsFacilityManagerForWrites(permissions.BasePermission):
@@ -35,31 +36,26 @@ class IsFacilityManagerForWrites(permissions.BasePermission):
         return is_facility_manager(request.user)
 
 
-class BookingErrorMixin:
-    def handle_exception(self, exc):
-        if isinstance(exc, BookingError):
-            return booking_error_response(exc)
-        return super().handle_exception(exc)
-
-
 def parse(serializer_class, data, **kwargs) -> dict:
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
 
-class LocationViewSet(
-    BookingErrorMixin,
+class FacilityViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = LocationSerializer
     # Locations and rooms are public, as their pages are; only facility managers write.
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsFacilityManagerForWrites]
     lookup_field = "slug"
+
+
+class LocationViewSet(FacilityViewSet):
+    serializer_class = LocationSerializer
     queryset = Location.objects.prefetch_related(
         Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday"))
     ).order_by("name")
@@ -77,17 +73,8 @@ class LocationViewSet(
         serializer.instance = facility_services.save_location(location=serializer.instance, **data)
 
 
-class RoomViewSet(
-    BookingErrorMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class RoomViewSet(FacilityViewSet):
     serializer_class = RoomSerializer
-    permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsFacilityManagerForWrites]
-    lookup_field = "slug"
 
     def get_queryset(self):
         rooms = Room.objects.select_related("location").order_by("location__name", "name")
@@ -136,7 +123,6 @@ def spans_json(span) -> dict:
 
 
 class ClosureViewSet(
-    BookingErrorMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
@@ -154,7 +140,6 @@ class ClosureViewSet(
 
 
 class BookingViewSet(
-    BookingErrorMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,

@@ -1,8 +1,8 @@
 from django.utils import timezone
 
+from accounts.dashboard import Section
 from accounts.roles import is_facility_manager
 from booking.models import Booking, BookingStatus
-from config.dashboards import Section
 
 MY_UPCOMING_LIMIT = 50
 

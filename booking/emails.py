@@ -1,7 +1,7 @@
 """Mail to the booker, in the booker's language, plain text and HTML, sent after commit.
 
-All booking mail goes through `build_message`/`send`, so the feeds issue can attach an
-.ics (METHOD:REQUEST or CANCEL) in one place and a later issue can move sending onto a queue.
+All booking mail goes through `build_message`/`send`, so the calendar invitation (.ics,
+METHOD:REQUEST or CANCEL) is attached in one place.
 """
 
 from dataclasses import replace

@@ -1,19 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from booking.errors import BookingError
 from booking.models import Location, Room, RoomKind
 from booking.timezones import StrictDateTimeFormField
-
-
-class BookingErrorFormMixin:
-    """Show a BookingError next to the field it is about; a clash goes next to the start."""
-
-    def add_booking_error(self, error: BookingError) -> None:
-        field = error.field
-        if field is None and error.code == "conflict":
-            field = "start"
-        self.add_error(field if field in self.fields else None, str(error.message))
 
 
 class RoomSearchForm(forms.Form):
@@ -41,9 +30,20 @@ class RoomSearchForm(forms.Form):
         return data
 
 
-class BookingForm(BookingErrorFormMixin, forms.Form):
+class SpanForm(forms.Form):
+    """A start and an end in Europe/Amsterdam time, the end after the start."""
+
     start = StrictDateTimeFormField(label=_("Start"))
     end = StrictDateTimeFormField(label=_("End"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
+            self.add_error("end", _("The end must be after the start."))
+        return data
+
+
+class BookingForm(SpanForm):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     attendees = forms.IntegerField(label=_("Number of people"), min_value=1, initial=1)
     public_title = forms.BooleanField(
@@ -59,16 +59,8 @@ class BookingForm(BookingErrorFormMixin, forms.Form):
         ),
     )
 
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
-            self.add_error("end", _("The end must be after the start."))
-        return data
 
-
-class MoveForm(BookingErrorFormMixin, forms.Form):
-    start = StrictDateTimeFormField(label=_("Start"))
-    end = StrictDateTimeFormField(label=_("End"))
+class MoveForm(SpanForm):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     scope = forms.ChoiceField(
         label=_("Apply to"),
@@ -79,7 +71,9 @@ class MoveForm(BookingErrorFormMixin, forms.Form):
     )
 
 
-class ClosureForm(BookingErrorFormMixin, forms.Form):
+class ClosureForm(SpanForm):
+    field_order = ["location", "room", "start", "end", "reason"]
+
     location = forms.ModelChoiceField(
         label=_("Location"), queryset=Location.objects.order_by("name"), required=False
     )
@@ -88,8 +82,6 @@ class ClosureForm(BookingErrorFormMixin, forms.Form):
         queryset=Room.objects.select_related("location").order_by("name"),
         required=False,
     )
-    start = StrictDateTimeFormField(label=_("Start"))
-    end = StrictDateTimeFormField(label=_("End"))
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
     def clean(self):

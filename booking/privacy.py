@@ -4,9 +4,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from booking.errors import local_isoformat
 from booking.models import Booking
 from booking.services import cancel_booking
+from booking.timezones import local_isoformat
 
 
 def export_user_data(user) -> dict:

@@ -10,10 +10,17 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 LOCAL_TZ = ZoneInfo(settings.TIME_ZONE)
+
+
+def local_isoformat(value: datetime) -> str:
+    """How the API and the data export write a moment: with its Europe/Amsterdam offset."""
+    return timezone.localtime(value, LOCAL_TZ).isoformat()
+
 
 NONEXISTENT_MESSAGE = _(
     "%(value)s does not exist in Europe/Amsterdam (the clocks skip that hour); "

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.errors import add_form_error
 from accounts.roles import is_facility_manager
 from booking import facility_services, selectors, services, weekview
 from booking.errors import BookingError
@@ -103,31 +104,15 @@ def initial_times(request) -> dict:
 
 
 def book_from_form(request, room: Room, form: BookingForm) -> Booking | None:
-    data = form.cleaned_data
+    data = dict(form.cleaned_data)
+    rrule = data.pop("rrule")
     try:
-        if data["rrule"]:
-            made = services.create_series(
-                user=request.user,
-                room=room,
-                start=data["start"],
-                end=data["end"],
-                title=data["title"],
-                attendees=data["attendees"],
-                public_title=data["public_title"],
-                rrule=data["rrule"],
-            )[0]
+        if rrule:
+            made = services.create_series(user=request.user, room=room, rrule=rrule, **data)[0]
         else:
-            made = services.create_booking(
-                user=request.user,
-                room=room,
-                start=data["start"],
-                end=data["end"],
-                title=data["title"],
-                attendees=data["attendees"],
-                public_title=data["public_title"],
-            )
+            made = services.create_booking(user=request.user, room=room, **data)
     except BookingError as error:
-        form.add_booking_error(error)
+        add_form_error(form, error, conflict_field="start")
         return None
     if made.status == BookingStatus.PENDING:
         messages.success(request, _("Your request is in; a facility manager will decide on it."))
@@ -153,7 +138,7 @@ def my_booking(request, pk):
                 title=data["title"],
             )
         except BookingError as error:
-            form.add_booking_error(error)
+            add_form_error(form, error, conflict_field="start")
         else:
             messages.success(request, _("Your booking has been changed."))
             return redirect("booking:my_booking", pk=booking.pk)
@@ -234,7 +219,7 @@ def manage_closures(request):
         try:
             facility_services.save_closure(**form.cleaned_data)
         except BookingError as error:
-            form.add_booking_error(error)
+            add_form_error(form, error, conflict_field="start")
         else:
             messages.success(request, _("The closure is saved."))
             return redirect("booking:manage_closures")

@@ -9,9 +9,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from accounts.sso_config import entra_app, openid_connect_settings, origin_of, surfconext_app
 from config.database import embedded_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -125,12 +127,18 @@ else:
 # --- Mail -----------------------------------------------------------------------------------
 
 EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
-vars().update(env.email_url_config(EMAIL_URL))
-if EMAIL_URL.startswith("filemail:"):
-    # django-environ drops the leading slash of filemail:///abs/path; keep it absolute.
-    EMAIL_FILE_PATH = urlsplit(EMAIL_URL).path
+_EMAIL = env.email_url_config(EMAIL_URL)
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL["EMAIL_HOST"]
+EMAIL_PORT = _EMAIL["EMAIL_PORT"]
+EMAIL_HOST_USER = _EMAIL["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _EMAIL["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _EMAIL.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", False)
+# django-environ drops the leading slash of filemail:///abs/path; keep it absolute.
+EMAIL_FILE_PATH = urlsplit(EMAIL_URL).path
 # With a queue, the request only enqueues; the worker delivers with the EMAIL_URL backend.
-MAIL_DELIVERY_BACKEND = EMAIL_BACKEND  # noqa: F821 (set by the line above)
+MAIL_DELIVERY_BACKEND = EMAIL_BACKEND
 if REDIS_URL:
     EMAIL_BACKEND = "config.mail.QueuedEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Media Campus <noreply@mediacampus.nl>")
@@ -239,6 +247,8 @@ REST_FRAMEWORK = {
     ],
     # Per address; allauth's failed-login limits guard each account on top of this.
     "DEFAULT_THROTTLE_RATES": {"auth_token": "60/minute"},
+    # A service's refusal (accounts.errors.DomainError) becomes its 400/403/404/409 here.
+    "EXCEPTION_HANDLER": "accounts.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Media Campus booking API",
@@ -276,17 +286,8 @@ if not DEBUG:
     # Health checks come from the load balancer over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-# --- Sign-in: SSO (SURFconext, Entra ID), local accounts, privacy, CSP (issue 6) -------------
+# --- Sign-in: SSO (SURFconext, Entra ID), local accounts, CSP -------------------------------
 # See docs/sso.md for what to register at SURF and in the Entra tenant.
-from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
-
-from accounts.sso_config import (  # noqa: E402
-    entra_app,
-    openid_connect_settings,
-    origin_of,
-    surfconext_app,
-)
-
 SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
 # Only the IdP proves identity: an SSO login never links to, or logs in, a local account that
 # happens to carry the same email address, and an SSO email needs no confirmation mail.
@@ -365,7 +366,6 @@ CONTENT_SECURITY_POLICY = {
 API_DOCS_CSP_UPDATE = {"style-src": [UNSAFE_INLINE]}
 # Not "Strict": the identity provider redirects back cross-site and the session must survive.
 SESSION_COOKIE_SAMESITE = "Lax"
-# --- end of issue 6 block ---------------------------------------------------------------------
 
 # --- Logging --------------------------------------------------------------------------------
 

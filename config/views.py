@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.dashboard import collect_sections
 from accounts.roles import is_event_organiser, is_facility_manager
 from booking.forms import RoomSearchForm
-from config.dashboards import collect_sections
 from events.models import Session
 
 

@@ -1,5 +1,5 @@
+from accounts.dashboard import Section
 from accounts.roles import is_event_organiser
-from config.dashboards import Section
 
 
 def my_sections(request):

@@ -1,7 +1,7 @@
 """Mail to registrants: registered, waitlisted, promoted, cancelled.
 
-One place for all event mail, so the feeds issue can attach .ics files here and a later
-issue can move sending onto a queue. Callers schedule it with `transaction.on_commit`, so a
+One place for all event mail, so the calendar invitations (.ics) are attached in one place.
+Callers schedule it with `transaction.on_commit`, so a
 rolled-back registration never sends mail. Each mail is in the recipient's language, as plain
 text with an HTML alternative.
 """

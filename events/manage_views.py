@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.errors import add_form_error
 from accounts.roles import is_event_organiser
 from events import rooms, selectors, services
 from events.errors import RegistrationError
@@ -70,7 +71,7 @@ def event_create(request):
                 actor=request.user, slug=form.cleaned_data["slug"], **_event_fields(form)
             )
         except RegistrationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_form_error(form, error)
         else:
             messages.success(request, _("The event is saved. Add its sessions below."))
             return redirect("events:manage-event", slug=event.slug)
@@ -87,7 +88,7 @@ def event_edit(request, slug):
         try:
             services.update_event(actor=request.user, event=event, **_event_fields(form))
         except RegistrationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_form_error(form, error)
         else:
             messages.success(request, _("The event is saved."))
             return redirect("events:manage-event", slug=slug)
@@ -128,17 +129,6 @@ def _only_checking_rooms(request, form) -> bool:
     return "check_rooms" in request.POST or not form.is_valid()
 
 
-def _apply_session_error(form: SessionForm, error: RegistrationError) -> None:
-    message = error.message
-    if error.conflicts:
-        times = ", ".join(
-            f"{timezone.localtime(start):%Y-%m-%d %H:%M}–{timezone.localtime(end):%H:%M}"
-            for start, end in error.conflicts
-        )
-        message = f"{message} ({times})"
-    form.add_error("room" if error.code == "conflict" else None, message)
-
-
 @organiser_required
 def session_add(request, slug):
     event = get_object_or_404(Event, slug=slug)
@@ -147,7 +137,7 @@ def session_add(request, slug):
         try:
             services.add_session(actor=request.user, event=event, spec=_session_spec(form))
         except RegistrationError as error:
-            _apply_session_error(form, error)
+            add_form_error(form, error, conflict_field="room", list_conflicts=True)
         else:
             messages.success(request, _("The session is added."))
             return redirect("events:manage-event", slug=slug)
@@ -171,7 +161,7 @@ def session_edit(request, slug, pk):
                 actor=request.user, session=session, spec=_session_spec(form, session.pk)
             )
         except RegistrationError as error:
-            _apply_session_error(form, error)
+            add_form_error(form, error, conflict_field="room", list_conflicts=True)
         else:
             messages.success(request, _("The session is moved."))
             return redirect("events:manage-event", slug=slug)

@@ -1,11 +1,9 @@
-from importlib import import_module
-from importlib.util import find_spec
-
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
+
+from accounts.discovery import app_modules
 
 
 class Command(BaseCommand):
@@ -28,11 +26,8 @@ class Command(BaseCommand):
         ):
             # Each app that has a `demo` module adds its part, in INSTALLED_APPS order, so that
             # bookings can use the users and events can use the rooms.
-            for app_config in apps.get_app_configs():
-                module_name = f"{app_config.name}.demo"
-                if find_spec(module_name) is None:
-                    continue
-                import_module(module_name).seed(context)
+            for _label, module in app_modules("demo"):
+                module.seed(context)
         if not quiet_logins:
             self.stdout.write("Demo logins (email / password / role):")
             for email, password, role in context.get("logins", []):
