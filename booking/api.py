@@ -1,4 +1,4 @@
-"""The rooms and bookings API of API.md. Views parse, call a service or selector, respond."""
+"""The rooms and bookings API (docs/api.md). Views parse, call a service or selector, respond."""
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404

@@ -1,4 +1,4 @@
-"""The booking rules of DESIGN.md, each a check that raises BookingError and changes nothing.
+"""The booking rules (docs/domain.md), each a check that raises BookingError and changes nothing.
 
 Services call these in order: cheap checks on the input first, the database ones last and
 (for overlap) only once the room row is locked.
