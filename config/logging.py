@@ -18,11 +18,23 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class RequestLogMiddleware:
-    """Logs every request once, with id, user, path, status and duration.
+def _route_of(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is None or not match.route:
+        return "-"
+    # i18n_patterns' language prefix is not part of `route`; the route alone names the page.
+    return "/" + match.route.lstrip("^")
 
-    A load balancer's X-Request-ID is kept (when it looks like an id) so one request can be
-    followed across processes; otherwise a new one is made. The id goes back in the response.
+
+class RequestLogMiddleware:
+    """Logs every request once, with id, user, route, status and duration.
+
+    The route is the URL pattern (`feeds/me/<str:token>.ics`), never the path: paths carry
+    secrets (personal feed tokens, password-reset and email-confirmation keys) that must not
+    reach the log collector. A request no pattern matched logs as "-".
+
+        A load balancer's X-Request-ID is kept (when it looks like an id) so one request can be
+        followed across processes; otherwise a new one is made. The id goes back in the response.
     """
 
     def __init__(self, get_response):
@@ -39,16 +51,17 @@ class RequestLogMiddleware:
             request_id_var.reset(token)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
         user = getattr(request, "user", None)
+        route = _route_of(request)
         request_logger.info(
             "%s %s %s",
             request.method,
-            request.path,
+            route,
             response.status_code,
             extra={
                 "request_id": request_id,
                 "user_id": user.pk if user is not None and user.is_authenticated else None,
                 "method": request.method,
-                "path": request.path,
+                "route": route,
                 "status": response.status_code,
                 "duration_ms": duration_ms,
             },
