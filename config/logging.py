@@ -8,6 +8,8 @@ from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# The "^" that opens each regular-expression segment of a route, not one inside "[^/.]".
+_ANCHOR = re.compile(r"(^|/)\^")
 request_logger = logging.getLogger("mediacampus.request")
 
 
@@ -22,8 +24,8 @@ def _route_of(request) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None or not match.route:
         return "-"
-    # i18n_patterns' language prefix is not part of `route`; the route alone names the page.
-    return "/" + match.route.lstrip("^")
+    # DRF's routers write regular expressions (`^bookings/$`); show them as paths.
+    return "/" + _ANCHOR.sub(r"\1", match.route).removesuffix("$")
 
 
 class RequestLogMiddleware:

@@ -39,6 +39,15 @@ def test_request_log_names_route_not_secret_path(client, caplog):
     assert not any(secret in str(vars(r)) for r in caplog.records)
 
 
+def test_request_log_route_of_api_router_reads_as_path(user_api, caplog):
+    caplog.set_level(logging.INFO, logger="mediacampus.request")
+
+    user_api.get("/api/v1/bookings/123456/")
+
+    record = next(r for r in caplog.records if r.name == "mediacampus.request")
+    assert record.route == "/api/v1/bookings/(?P<pk>[^/.]+)/"
+
+
 def test_request_log_route_of_unmatched_path_is_dash(client, caplog):
     caplog.set_level(logging.INFO, logger="mediacampus.request")
 
