@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts import services
+from accounts.client_ip import client_ip
 from accounts.models import Affiliation
 from accounts.sso import SsoIdentity, SsoRefused, claims_of, identity_from_claims
 
@@ -17,6 +18,9 @@ security_log = logging.getLogger("accounts.sso")
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request):
+        return client_ip(request)
+
     def save_user(self, request, user, form, commit=True):
         # A local sign-up is a member of the public until staff record a partner organisation.
         # (A social sign-up that needed the form passes here too; SocialAccountAdapter puts

@@ -230,6 +230,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # --- API ------------------------------------------------------------------------------------
 
+# How many proxies we run in front of the app (1: the load balancer). Rate limits take the
+# client's address from the X-Forwarded-For entry the outermost one added; 0 means no proxy,
+# REMOTE_ADDR is the client (accounts/client_ip.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes an anonymous request a 401, not 403.
@@ -246,6 +251,8 @@ REST_FRAMEWORK = {
     ],
     # Per address; allauth's failed-login limits guard each account on top of this.
     "DEFAULT_THROTTLE_RATES": {"auth_token": "60/minute"},
+    # DRF's own throttles trust the whole X-Forwarded-For without this; see TRUSTED_PROXY_COUNT.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Media Campus booking API",
