@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from csp.decorators import csp_update
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
@@ -7,6 +8,11 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import views
+
+# The admin's own sign-in form has no rate limit and no lockout: send it to allauth's, which
+# counts failures per client and per account like every other way in.
+# Before `admin.site.urls` below, which binds the view.
+admin.site.login = secure_admin_login(admin.site.login)
 
 api_patterns = [
     path("", include("accounts.api_urls")),
