@@ -1,6 +1,6 @@
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Subquery
 from django.db.models.functions import Upper
 
 from accounts.models import User
@@ -43,4 +43,27 @@ def email_is_verified(user) -> bool:
         .annotate(verified=email_verified_expression())
         .values_list("verified", flat=True)
         .get()
+    )
+
+
+def is_sso_account(user) -> bool:
+    """Whether the person signs in through an identity provider (SURFconext, Entra ID).
+
+    Such an account never has a password of its own: when the organisation ends the
+    person's account, nothing else may keep them signed in here (docs/sso.md).
+    """
+    return user.is_authenticated and SocialAccount.objects.filter(user=user).exists()
+
+
+def sso_account_exists(email: str) -> bool:
+    return SocialAccount.objects.filter(user__email__iexact=email).exists()
+
+
+def last_sso_login_expression() -> Subquery:
+    """When the person last signed in through SSO (allauth touches the SocialAccount at
+    every sign-in), or NULL for a local account."""
+    return Subquery(
+        SocialAccount.objects.filter(user=OuterRef("pk"))
+        .order_by("-last_login")
+        .values("last_login")[:1]
     )

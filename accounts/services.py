@@ -46,7 +46,13 @@ def apply_sso_identity(*, user: User, identity: SsoIdentity) -> User:
     student who becomes staff, or leaves, is re-classified the next time they sign in."""
     user.affiliation = identity.affiliation
     user.sso_affiliations = identity.sso_affiliations
-    user.save(update_fields=["affiliation", "sso_affiliations"])
+    fields = ["affiliation", "sso_affiliations"]
+    if user.has_usable_password():
+        # A password (set before SSO accounts were refused one, or by staff) would let the
+        # person in after their organisation ended their account.
+        user.set_unusable_password()
+        fields.append("password")
+    user.save(update_fields=fields)
     for group_name, member in identity.roles.items():
         # get_or_create: the groups come from a data migration, but a flushed test database
         # or a hand-made install may lack them, and a login must not fail on that.

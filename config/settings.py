@@ -129,6 +129,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# Seconds a session lasts after its last write; SSO sessions are shorter (SSO_SESSION_HOURS).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
+
 # --- Mail -----------------------------------------------------------------------------------
 
 EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
@@ -302,6 +305,11 @@ from accounts.sso_config import (  # noqa: E402
 )
 
 SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+# An SSO account has no password; these bound what outlives the organisation's account
+# (docs/sso.md, "When someone leaves"). A session made by an SSO sign-in lasts this long; an
+# SSO account's API token stops working this many days after its last SSO sign-in.
+SSO_SESSION_HOURS = env.int("SSO_SESSION_HOURS", default=10)
+SSO_API_TOKEN_DAYS = env.int("SSO_API_TOKEN_DAYS", default=30)
 # Only the IdP proves identity: an SSO login never links to, or logs in, a local account that
 # happens to carry the same email address, and an SSO email needs no confirmation mail.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
