@@ -92,6 +92,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             _refuse(request, refusal.message)
         if sociallogin.is_existing:
             services.apply_sso_identity(user=sociallogin.user, identity=identity)
+        else:
+            # A first sign-in: someone may have signed up locally with this person's address
+            # and never confirmed it, which would otherwise keep them out.
+            services.release_unconfirmed_address(email=sociallogin.user.email)
 
     def save_user(self, request, sociallogin, form=None):
         try:

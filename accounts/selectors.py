@@ -1,6 +1,14 @@
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Subquery
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Upper
 
 from accounts.models import User
@@ -66,4 +74,36 @@ def last_sso_login_expression() -> Subquery:
         SocialAccount.objects.filter(user=OuterRef("pk"))
         .order_by("-last_login")
         .values("last_login")[:1]
+    )
+
+
+# Apps whose rows about a person are the account itself, gone with it: addresses, SSO links,
+# tokens, admin log. Rows of any other app (bookings, registrations, ...) are something the
+# person holds.
+_ACCOUNT_APPS = {"accounts", "account", "socialaccount", "authtoken", "admin", "auth"}
+
+
+def _holds_anything() -> Q:
+    held = Q(pk__in=[])
+    for relation in User._meta.related_objects:
+        if relation.related_model._meta.app_label in _ACCOUNT_APPS:
+            continue
+        rows = relation.related_model._base_manager.filter(**{relation.field.name: OuterRef("pk")})
+        held |= Q(Exists(rows))
+    return held
+
+
+def unconfirmed_local_accounts() -> QuerySet[User]:
+    """Local sign-ups that never confirmed an address and hold nothing in any app.
+
+    Such an account keeps its address from the person who owns it (an SSO sign-in with that
+    address, or a sign-up of their own), so it may go: see `expire_unconfirmed_accounts`.
+    """
+    addresses = EmailAddress.objects.filter(user=OuterRef("pk"))
+    return (
+        User.objects.filter(is_staff=False, is_superuser=False, groups__isnull=True)
+        .filter(Exists(addresses.filter(verified=False)))
+        .exclude(Exists(addresses.filter(verified=True)))
+        .exclude(Exists(SocialAccount.objects.filter(user=OuterRef("pk"))))
+        .exclude(_holds_anything())
     )

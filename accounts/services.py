@@ -1,3 +1,4 @@
+from datetime import timedelta
 from importlib import import_module
 from importlib.util import find_spec
 from types import ModuleType
@@ -5,8 +6,10 @@ from types import ModuleType
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from accounts import selectors
 from accounts.feed_tokens import new_feed_nonce
 from accounts.models import User
 from accounts.sso import SsoIdentity
@@ -22,6 +25,22 @@ def rotate_api_token(*, user: User) -> Token:
 def get_or_create_api_token(*, user: User) -> Token:
     token, _created = Token.objects.get_or_create(user=user)
     return token
+
+
+def expire_unconfirmed_accounts(*, older_than: timedelta) -> int:
+    """Delete local sign-ups that never confirmed their address within `older_than` and
+    hold nothing: anyone can sign up with someone else's address and leave it there."""
+    cutoff = timezone.now() - older_than
+    expired = selectors.unconfirmed_local_accounts().filter(date_joined__lt=cutoff)
+    _total, per_model = expired.delete()
+    return per_model.get(User._meta.label, 0)
+
+
+def release_unconfirmed_address(*, email: str) -> None:
+    """Before an SSO sign-in creates its account: an unconfirmed local sign-up that holds
+    nothing gives the address up, so the person whose address it is can sign in."""
+    if email:
+        selectors.unconfirmed_local_accounts().filter(email__iexact=email).delete()
 
 
 @transaction.atomic

@@ -169,6 +169,7 @@ CELERY_BEAT_SCHEDULE = {
     "session-reminders": {"task": "events.send_reminders", "schedule": 300.0},
     # Requests wake the sender themselves; this sends what is left (a retry, a lost wake-up).
     "registration-mail": {"task": "events.send_pending_registration_mail", "schedule": 60.0},
+    "unconfirmed-accounts": {"task": "accounts.expire_unconfirmed_accounts", "schedule": 3600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -310,6 +311,9 @@ SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
 # SSO account's API token stops working this many days after its last SSO sign-in.
 SSO_SESSION_HOURS = env.int("SSO_SESSION_HOURS", default=10)
 SSO_API_TOKEN_DAYS = env.int("SSO_API_TOKEN_DAYS", default=30)
+# A local sign-up that has not confirmed its address after this many days, and holds
+# nothing, is deleted (accounts.tasks, hourly): it may carry someone else's address.
+UNCONFIRMED_ACCOUNT_DAYS = env.int("UNCONFIRMED_ACCOUNT_DAYS", default=7)
 # Only the IdP proves identity: an SSO login never links to, or logs in, a local account that
 # happens to carry the same email address, and an SSO email needs no confirmation mail.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False

@@ -41,8 +41,8 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     # Strict ID-token checks on allauth's OpenID Connect paths (accounts/oidc.py).
     path("accounts/oidc/", include("accounts.oidc")),
-    # SSO accounts get no password: allauth's password pages, refused to them.
-    path("accounts/", include("accounts.passwords")),
+    # allauth pages that SSO accounts may not use (accounts/account_pages.py).
+    path("accounts/", include("accounts.account_pages")),
     path("accounts/", include("allauth.urls")),
     path("my/", views.my_overview, name="my"),
     path("manage/", views.manage_overview, name="manage"),

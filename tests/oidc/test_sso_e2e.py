@@ -422,3 +422,47 @@ def test_sso_sign_in_takes_away_an_old_password(sso):
     user.refresh_from_db()
     assert sso.me().status_code == 200
     assert not user.has_usable_password()
+
+
+def unconfirmed_sign_up(email):
+    user = User.objects.create_user(email, "a-long-local-password")
+    EmailAddress.objects.create(user=user, email=email, verified=False, primary=True)
+    return user
+
+
+def test_first_sso_sign_in_takes_over_an_unconfirmed_empty_local_account(sso):
+    squatter = unconfirmed_sign_up("I.Jansen@hilversum.nl")
+
+    response = sso.sign_in("entra", "entra-sub-takeover", municipal_claims())
+
+    user = User.objects.get()
+    assert response.status_code == 200
+    assert response.url == sso.site + "/"
+    assert user.pk != squatter.pk
+    assert (user.email, user.affiliation) == ("i.jansen@hilversum.nl", "municipality")
+    assert SocialAccount.objects.get().user == user
+    assert sso.me().status_code == 200
+
+
+def test_unconfirmed_local_account_that_holds_a_booking_is_not_taken_over(sso):
+    # Control: something of the local account's own would be lost, so it stays.
+    from booking.services import create_booking
+    from tests.booking.conftest import at, next_monday
+    from tests.booking.factories import RoomFactory
+
+    squatter = unconfirmed_sign_up("i.jansen@hilversum.nl")
+    day = next_monday()
+    create_booking(
+        user=squatter,
+        room=RoomFactory(),
+        start=at(day, "10:00"),
+        end=at(day, "11:00"),
+        title="",
+        on_behalf=True,
+    )
+
+    response = sso.sign_in("entra", "entra-sub-kept", municipal_claims())
+
+    assert response.url == sso.site + "/accounts/confirm-email/"
+    assert list(User.objects.all()) == [squatter]
+    assert not SocialAccount.objects.exists()
