@@ -28,6 +28,22 @@ def _route_of(request) -> str:
     return "/" + _ANCHOR.sub(r"\1", match.route).removesuffix("$")
 
 
+class RouteOnlyFilter(logging.Filter):
+    """For django.request, which names a failed request's path twice: in the message and
+    in the request object a JSON formatter writes out. Both get the route instead."""
+
+    def filter(self, record):
+        request = getattr(record, "request", None)
+        if request is None or not hasattr(request, "path"):
+            return True
+        route = _route_of(request)
+        secret = {request.path, request.path.encode("unicode_escape").decode("ascii")}
+        if isinstance(record.args, tuple):
+            record.args = tuple(route if arg in secret else arg for arg in record.args)
+        record.request = f"{request.method} {route}"
+        return True
+
+
 class RequestLogMiddleware:
     """Logs every request once, with id, user, route, status and duration.
 

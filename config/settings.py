@@ -400,7 +400,10 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "config.logging.RequestIdFilter"},
+        "route_only": {"()": "config.logging.RouteOnlyFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -421,6 +424,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # The request log below replaces Django's and runserver's own lines.
         "django.server": {"level": "WARNING"},
-        "django.request": {"level": "ERROR"},
+        # Paths carry feed tokens and reset keys: errors name the route (config/logging.py).
+        "django.request": {"level": "ERROR", "filters": ["route_only"]},
     },
 }

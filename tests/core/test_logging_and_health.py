@@ -39,6 +39,22 @@ def test_request_log_names_route_not_secret_path(client, caplog):
     assert not any(secret in str(vars(r)) for r in caplog.records)
 
 
+def test_server_error_log_names_route_not_secret_path(client, caplog, monkeypatch):
+    def broken(token):
+        raise RuntimeError("feed store unavailable")
+
+    monkeypatch.setattr("events.feeds.user_for_feed_token", broken)
+    client.raise_request_exception = False
+    secret = "42.f00dfeedf00dfeedf00dfeedf00dfeed"
+
+    response = client.get(f"/feeds/me/{secret}.ics")
+
+    error = next(r for r in caplog.records if r.name == "django.request")
+    assert response.status_code == 500
+    assert error.getMessage() == "Internal Server Error: /feeds/me/<str:token>.ics"
+    assert not any(secret in str(vars(r)) for r in caplog.records)
+
+
 def test_request_log_route_of_api_router_reads_as_path(user_api, caplog):
     caplog.set_level(logging.INFO, logger="mediacampus.request")
 
