@@ -4,12 +4,15 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base import AuthError, AuthProcess
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts import services
+from accounts.client_ip import client_ip
 from accounts.models import Affiliation
+from accounts.selectors import is_sso_account
 from accounts.sso import SsoIdentity, SsoRefused, claims_of, identity_from_claims
 
 # Refused and failed SSO logins, for the IT administrators (no names or addresses logged).
@@ -17,6 +20,24 @@ security_log = logging.getLogger("accounts.sso")
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request):
+        return client_ip(request)
+
+    def post_login(self, request, user, *, signal_kwargs=None, **kwargs):
+        if signal_kwargs and signal_kwargs.get("sociallogin") is not None:
+            # The organisation decides who may sign in; a session must not outlive that
+            # decision by weeks (SESSION_COOKIE_AGE). Counted from the session's last write.
+            request.session.set_expiry(settings.SSO_SESSION_HOURS * 3600)
+        return super().post_login(request, user, signal_kwargs=signal_kwargs, **kwargs)
+
+    def send_password_reset_mail(self, user, email, context):
+        if is_sso_account(user):
+            # No password to reset: tell the person how they sign in instead. The page says
+            # "mail sent" either way, so it reveals nothing about the address.
+            self.send_mail("account/email/password_reset_sso", email, {"user": user})
+            return
+        super().send_password_reset_mail(user, email, context)
+
     def save_user(self, request, user, form, commit=True):
         # A local sign-up is a member of the public until staff record a partner organisation.
         # (A social sign-up that needed the form passes here too; SocialAccountAdapter puts
@@ -71,6 +92,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             _refuse(request, refusal.message)
         if sociallogin.is_existing:
             services.apply_sso_identity(user=sociallogin.user, identity=identity)
+        else:
+            # A first sign-in: someone may have signed up locally with this person's address
+            # and never confirmed it, which would otherwise keep them out.
+            services.release_unconfirmed_address(email=sociallogin.user.email)
 
     def save_user(self, request, sociallogin, form=None):
         try:

@@ -6,7 +6,13 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.client_ip import client_ip
 from accounts.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
+
+
+class ClientScopedRateThrottle(ScopedRateThrottle):
+    def get_ident(self, request):
+        return client_ip(request)
 
 
 class TokenView(APIView):
@@ -14,7 +20,7 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "auth_token"
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})

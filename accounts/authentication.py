@@ -7,14 +7,21 @@ registration rush: 70% of a worker's time went into compiling the annotated quer
 """
 
 import threading
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import router
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from accounts.selectors import VERIFIED_ATTRIBUTE, email_verified_expression
+from accounts.selectors import (
+    VERIFIED_ATTRIBUTE,
+    email_verified_expression,
+    last_sso_login_expression,
+)
 
 # Stands for the token in the SQL compiled once; found again among its parameters.
 _KEY_PLACEHOLDER = "\x00token-key\x00"
@@ -27,8 +34,10 @@ def _compile(alias: str) -> tuple[str, tuple, int]:
     query = (
         User.objects.using(alias)
         .filter(auth_token__key=_KEY_PLACEHOLDER)
-        .annotate(email_verified=email_verified_expression())
-        .values_list(*_USER_FIELDS, "email_verified")
+        .annotate(
+            email_verified=email_verified_expression(), last_sso_login=last_sso_login_expression()
+        )
+        .values_list(*_USER_FIELDS, "email_verified", "last_sso_login")
     )
     sql, params = query.query.sql_with_params()
     return sql, tuple(params), params.index(_KEY_PLACEHOLDER)
@@ -56,4 +65,12 @@ class TokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        if user.last_sso_login is not None and user.last_sso_login < timezone.now() - timedelta(
+            days=settings.SSO_API_TOKEN_DAYS
+        ):
+            # The organisation may have ended the account since; only a new SSO sign-in
+            # shows it has not (docs/sso.md).
+            raise exceptions.AuthenticationFailed(
+                _("This API token has lapsed: sign in with your organisation to renew it.")
+            )
         return (user, Token(key=key, user=user))

@@ -7,7 +7,7 @@ from rest_framework.exceptions import Throttled
 
 from accounts.feed_tokens import feed_token
 from accounts.models import User
-from accounts.selectors import email_is_verified
+from accounts.selectors import email_is_verified, sso_account_exists
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -16,6 +16,16 @@ class TokenRequestSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         request = self.context.get("request")
+        if sso_account_exists(attrs["email"]):
+            # It has no password (docs/sso.md); its token is on the profile page, after an
+            # SSO sign-in, and lapses SSO_API_TOKEN_DAYS after the last one.
+            raise serializers.ValidationError(
+                _(
+                    "This account signs in with its organisation and has no password. "
+                    "Sign in on the website and copy your API token from your profile."
+                ),
+                code="sso_account",
+            )
         try:
             # allauth's authenticate counts failures per address and per account in the same
             # buckets as the sign-in page, so the API is no side door for guessing.

@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from accounts import selectors
 from accounts.discovery import app_modules
 from accounts.feed_tokens import new_feed_nonce
 from accounts.models import User
@@ -18,6 +22,22 @@ def rotate_api_token(*, user: User) -> Token:
 def get_or_create_api_token(*, user: User) -> Token:
     token, _created = Token.objects.get_or_create(user=user)
     return token
+
+
+def expire_unconfirmed_accounts(*, older_than: timedelta) -> int:
+    """Delete local sign-ups that never confirmed their address within `older_than` and
+    hold nothing: anyone can sign up with someone else's address and leave it there."""
+    cutoff = timezone.now() - older_than
+    expired = selectors.unconfirmed_local_accounts().filter(date_joined__lt=cutoff)
+    _total, per_model = expired.delete()
+    return per_model.get(User._meta.label, 0)
+
+
+def release_unconfirmed_address(*, email: str) -> None:
+    """Before an SSO sign-in creates its account: an unconfirmed local sign-up that holds
+    nothing gives the address up, so the person whose address it is can sign in."""
+    if email:
+        selectors.unconfirmed_local_accounts().filter(email__iexact=email).delete()
 
 
 @transaction.atomic
@@ -42,7 +62,13 @@ def apply_sso_identity(*, user: User, identity: SsoIdentity) -> User:
     student who becomes staff, or leaves, is re-classified the next time they sign in."""
     user.affiliation = identity.affiliation
     user.sso_affiliations = identity.sso_affiliations
-    user.save(update_fields=["affiliation", "sso_affiliations"])
+    fields = ["affiliation", "sso_affiliations"]
+    if user.has_usable_password():
+        # A password (set before SSO accounts were refused one, or by staff) would let the
+        # person in after their organisation ended their account.
+        user.set_unusable_password()
+        fields.append("password")
+    user.save(update_fields=fields)
     for group_name, member in identity.roles.items():
         # get_or_create: the groups come from a data migration, but a flushed test database
         # or a hand-made install may lack them, and a login must not fail on that.

@@ -14,6 +14,7 @@ from accounts.forms import EraseAccountForm, ProfileForm
 
 
 @login_required
+@never_cache  # the page shows the API token: no shared or browser cache may keep it
 def profile(request):
     user = request.user
     if request.method == "POST":

@@ -7,12 +7,14 @@ METHOD:REQUEST or CANCEL) is attached in one place.
 from dataclasses import replace
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.roles import FACILITY_MANAGERS
 from booking.feeds import personal_booking_item
 from booking.ical import Person, invitation_part, organizer
 from booking.models import Booking, BookingStatus
@@ -23,6 +25,8 @@ APPROVED = "approved"
 DECLINED = "declined"
 CANCELLED = "cancelled"
 REMINDER = "reminder"
+# To the facility managers, not the booker: an approved booking changed and waits again.
+NEEDS_APPROVAL = "needs_approval"
 
 
 def subject_for(booking: Booking, event: str) -> str:
@@ -75,7 +79,32 @@ def invitation(booking: Booking, event: str):
     return invitation_part([item], method=method, name=booking.room.name)
 
 
+def manager_message(booking: Booking, manager) -> EmailMultiAlternatives:
+    with translation.override(manager.language or settings.LANGUAGE_CODE):
+        context = {"booking": booking, "manager": manager, "site_url": settings.SITE_URL}
+        return EmailMultiAlternatives(
+            subject=_("Approval needed again: %(room)s") % {"room": booking.room.name},
+            body=render_to_string("booking/email/needs_approval.txt", context),
+            to=[manager.email],
+        )
+
+
+def send_to_managers(booking: Booking) -> None:
+    managers = (
+        get_user_model()
+        .objects.filter(groups__name=FACILITY_MANAGERS, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+    )
+    messages = [manager_message(booking, manager) for manager in managers]
+    if messages:
+        get_connection().send_messages(messages)
+
+
 def send(booking: Booking, event: str) -> None:
+    if event == NEEDS_APPROVAL:
+        send_to_managers(booking)
+        return
     if booking.user is None or not booking.user.email:
         return
     build_message(booking, event).send()

@@ -111,6 +111,17 @@ def initial_status(user, room: Room, *, on_behalf: bool) -> str:
     return BookingStatus.CONFIRMED
 
 
+def needs_approval_again(booking: Booking, actor, *, on_behalf: bool) -> bool:
+    """A change of an approved booking in a room that needs approval goes back to the
+    managers, unless one of them made it: what they approved was another time."""
+    return (
+        booking.room.requires_approval
+        and booking.status == BookingStatus.CONFIRMED
+        and not on_behalf
+        and not is_facility_manager(actor)
+    )
+
+
 def create_booking(
     *,
     user,
@@ -195,10 +206,15 @@ def move_booking(
         locked.blocked_from, locked.blocked_until = rules.blocked_span(room, start, end)
         if title is not None:
             locked.title = title
+        back_to_pending = needs_approval_again(locked, actor, on_behalf=on_behalf)
+        if back_to_pending:
+            locked.status = BookingStatus.PENDING
         locked.sequence += 1
         save_guarded(locked, room)
         if not on_behalf:
             emails.send_after_commit(locked, emails.MOVED)
+        if back_to_pending:
+            emails.send_after_commit(locked, emails.NEEDS_APPROVAL)
     return locked
 
 
@@ -390,15 +406,21 @@ def move_following(
         problems = series_problems(room, spans, exclude_ids=ids)
         if problems:
             raise series_conflict(problems, len(spans))
+        back_to_pending = False
         for occurrence, (new_start, new_end) in zip(occurrences, spans, strict=True):
             occurrence.start, occurrence.end = new_start, new_end
             occurrence.blocked_from, occurrence.blocked_until = rules.blocked_span(
                 room, new_start, new_end
             )
             occurrence.title = occurrence.title if title is None else title
+            if needs_approval_again(occurrence, actor, on_behalf=False):
+                occurrence.status = BookingStatus.PENDING
+                back_to_pending = True
             occurrence.sequence += 1
             save_guarded(occurrence, room)
         emails.send_after_commit(occurrences[0], emails.MOVED)
+        if back_to_pending:
+            emails.send_after_commit(occurrences[0], emails.NEEDS_APPROVAL)
     return occurrences
 
 

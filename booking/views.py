@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -158,7 +159,17 @@ def cancel(request, pk):
         messages.error(request, str(error.message))
     else:
         messages.success(request, _("The booking is cancelled."))
-    return redirect(request.POST.get("next") or "my")
+    return redirect(_safe_next(request) or "my")
+
+
+def _safe_next(request) -> str | None:
+    """The form's `next`, if it stays on this site: never an open redirect elsewhere."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
 
 
 def require_facility_manager(request) -> None:

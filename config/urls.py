@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from csp.decorators import csp_update
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
@@ -7,6 +8,11 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import views
+
+# The admin's own sign-in form has no rate limit and no lockout: send it to allauth's, which
+# counts failures per client and per account like every other way in.
+# Before `admin.site.urls` below, which binds the view.
+admin.site.login = secure_admin_login(admin.site.login)
 
 api_patterns = [
     path("", include("accounts.api_urls")),
@@ -35,6 +41,8 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     # Strict ID-token checks on allauth's OpenID Connect paths (accounts/oidc.py).
     path("accounts/oidc/", include("accounts.oidc")),
+    # allauth pages that SSO accounts may not use (accounts/account_pages.py).
+    path("accounts/", include("accounts.account_pages")),
     path("accounts/", include("allauth.urls")),
     path("my/", views.my_overview, name="my"),
     path("manage/", views.manage_overview, name="manage"),

@@ -72,6 +72,7 @@ def home(request):
 
 
 @login_required
+@never_cache  # the page shows the personal feed URL, a secret: no shared or browser cache
 def my_overview(request):
     return render(
         request, "my/overview.html", {"sections": collect_sections(request, "my_sections")}

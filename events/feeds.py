@@ -15,8 +15,9 @@ from datetime import date
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.validators import slug_re
 from django.db.models import Count, Max, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -90,22 +91,32 @@ def _serve_sessions(request, *, key: str, sessions, name: str, uid: str, filenam
 
 def events_feed(request):
     sessions = _sessions()
-    programme = request.GET.get("programme")
-    theme = request.GET.get("theme")
+    programme_slug = request.GET.get("programme", "")
+    theme = request.GET.get("theme", "")
     name = _("Media Campus events")
-    if programme:
-        sessions = sessions.filter(event__programme__slug=programme)
+    # Every body is cached for a day under a key built from the filter: only real programmes
+    # and themes may make one, or anonymous visitors could fill the shared cache.
+    programme_id = None
+    if programme_slug:
+        if not slug_re.fullmatch(programme_slug):
+            raise Http404
+        programme = get_object_or_404(Programme, slug=programme_slug)
+        programme_id = programme.pk
+        sessions = sessions.filter(event__programme=programme)
     if theme:
         if theme not in Theme.values:
-            raise Http404
+            return HttpResponseBadRequest(
+                _("Unknown theme: choose one of %(themes)s.") % {"themes": ", ".join(Theme.values)},
+                content_type="text/plain; charset=utf-8",
+            )
         sessions = sessions.filter(event__theme=theme)
         name = f"{name}: {Theme(theme).label}"
     return _serve_sessions(
         request,
-        key=f"events:{programme}:{theme}",
+        key=f"events:{programme_id or ''}:{theme}",
         sessions=sessions,
         name=name,
-        uid=f"events-{programme or 'all'}-{theme or 'all'}@{uid_host()}",
+        uid=f"events-{programme_slug or 'all'}-{theme or 'all'}@{uid_host()}",
         filename="media-campus-events.ics",
     )
 

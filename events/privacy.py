@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from booking.models import Booking
 from events.models import Attendance, Registration, RegistrationStatus
 from events.selectors import registrations_of_user
 from events.services import cancel_registration
@@ -41,7 +42,10 @@ def erase_user_data(user) -> None:
     """Cancel the person's future registrations (promoting the waitlist) and detach the rest.
 
     Past registrations and attendance stay, without the person, so event counts stay true.
+    Rooms the person booked for event sessions are the event's, not theirs: those bookings
+    leave the person here, before booking's erase (which runs next) would cancel them.
     """
+    Booking.objects.filter(user=user, event_session__isnull=False).update(user=None)
     now = timezone.now()
     live = (
         Registration.objects.filter(user=user)

@@ -1,8 +1,9 @@
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 
 from accounts.models import User
-from tests.factories import UserFactory
+from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,44 @@ def test_admin_user_list_renders(admin_client):
 
     assert response.status_code == 200
     assert "zoek@example.org" in response.content.decode()
+
+
+def test_admin_login_form_does_not_take_passwords(client):
+    staff = UserFactory(email="staff@example.org", is_staff=True, is_superuser=True)
+
+    response = client.post(
+        "/en/admin/login/", {"username": staff.email, "password": DEFAULT_PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/en/accounts/login/?next=")
+    assert "_auth_user_id" not in client.session
+
+
+def test_admin_sign_in_goes_through_the_rate_limited_login(client):
+    staff = UserFactory(email="staff@example.org", is_staff=True, is_superuser=True)
+    for _ in range(5):
+        client.post("/en/accounts/login/", {"login": staff.email, "password": "wrong"})
+
+    to_login = client.get("/en/admin/")
+    via_admin_login = client.get(to_login["Location"])
+    blocked = client.post(
+        via_admin_login["Location"], {"login": staff.email, "password": DEFAULT_PASSWORD}
+    )
+
+    assert via_admin_login["Location"].startswith("/en/accounts/login/?next=")
+    assert "Too many failed login attempts" in blocked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_admin_sign_in_through_allauth_reaches_the_admin(client):
+    # Control: the right password, no failures before, lands in the admin.
+    staff = UserFactory(email="staff@example.org", is_staff=True, is_superuser=True)
+    EmailAddress.objects.create(user=staff, email=staff.email, verified=True, primary=True)
+
+    login_page = client.get(client.get("/en/admin/")["Location"])["Location"]
+    response = client.post(login_page, {"login": staff.email, "password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/en/admin/"
+    assert client.get("/en/admin/").status_code == 200

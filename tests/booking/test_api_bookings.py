@@ -1,8 +1,10 @@
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
+from accounts.models import User
 from booking.models import Booking, BookingStatus, Closure
 from booking.timezones import LOCAL_TZ
 from tests.booking.conftest import at, next_clock_change
@@ -304,3 +306,93 @@ def test_approve_confirmed_booking_is_400(user_api, manager_api, room, day):
     booking_id = post(user_api, room, iso(day, "10:00"), iso(day, "11:00")).json()["id"]
 
     assert manager_api.post(f"/api/v1/bookings/{booking_id}/approve/").status_code == 400
+
+
+@pytest.fixture
+def approved_booking(user_api, manager_api, day):
+    room = RoomFactory(requires_approval=True, name="Studio A")
+    booking_id = post(user_api, room, iso(day, "10:00"), iso(day, "11:00")).json()["id"]
+    manager_api.post(f"/api/v1/bookings/{booking_id}/approve/")
+    assert Booking.objects.get(pk=booking_id).status == BookingStatus.CONFIRMED
+    return booking_id
+
+
+def test_moving_approved_booking_needs_approval_again_and_tells_managers(
+    user_api, approved_booking, facility_manager, day, django_capture_on_commit_callbacks
+):
+    User.objects.update(language="en")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = user_api.patch(
+            f"/api/v1/bookings/{approved_booking}/",
+            {"start": iso(day, "14:00"), "end": iso(day, "15:00")},
+            format="json",
+        )
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "pending"
+    to_managers = [m for m in mail.outbox if m.to == [facility_manager.email]]
+    assert [m.subject for m in to_managers] == ["Approval needed again: Studio A"]
+    assert "/manage/bookings/" in to_managers[0].body
+    to_booker = [m for m in mail.outbox if m.to == [user_api.user.email]]
+    assert [m.subject for m in to_booker] == ["Booking changed: Studio A"]
+    assert "A facility manager will approve or decline the new details" in to_booker[0].body
+
+
+def test_moving_approved_booking_by_manager_stays_confirmed_control(
+    manager_api, approved_booking, day, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_api.patch(
+            f"/api/v1/bookings/{approved_booking}/",
+            {"start": iso(day, "14:00"), "end": iso(day, "15:00")},
+            format="json",
+        )
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "confirmed"
+    assert not [m for m in mail.outbox if m.subject.startswith("Approval needed")]
+
+
+def test_moving_booking_in_room_without_approval_stays_confirmed_control(user_api, room, day):
+    booking_id = post(user_api, room, iso(day, "10:00"), iso(day, "11:00")).json()["id"]
+
+    response = user_api.patch(
+        f"/api/v1/bookings/{booking_id}/",
+        {"start": iso(day, "14:00"), "end": iso(day, "15:00")},
+        format="json",
+    )
+
+    assert response.json()["status"] == "confirmed"
+
+
+def test_moving_approved_series_needs_approval_again(
+    user_api, manager_api, day, django_capture_on_commit_callbacks
+):
+    room = RoomFactory(requires_approval=True, name="Studio B")
+    data = {"room": room.slug, "start": iso(day, "10:00"), "end": iso(day, "11:00")}
+    data |= {"title": "Werkcollege", "rrule": "FREQ=WEEKLY;COUNT=3"}
+    ids = [
+        b["id"] for b in user_api.post("/api/v1/bookings/", data, format="json").json()["results"]
+    ]
+    for booking_id in ids:
+        manager_api.post(f"/api/v1/bookings/{booking_id}/approve/")
+    User.objects.update(language="en")
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = user_api.patch(
+            f"/api/v1/bookings/{ids[0]}/",
+            {"start": iso(day, "14:00"), "end": iso(day, "15:00"), "scope": "following"},
+            format="json",
+        )
+
+    assert response.status_code == 200
+    assert (
+        list(Booking.objects.filter(pk__in=ids).values_list("status", flat=True))
+        == [BookingStatus.PENDING] * 3
+    )
+    assert [m.subject for m in mail.outbox if m.to == [manager_api.user.email]] == [
+        "Approval needed again: Studio B"
+    ]

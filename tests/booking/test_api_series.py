@@ -68,6 +68,9 @@ def test_create_series_all_or_nothing_lists_each_conflict(user_api, room, day):
         "FREQ=WEEKLY;COUNT=3;BYMONTH=1",
         "FREQ=WEEKLY;BYDAY=XX;COUNT=2",
         "FREQ=WEEKLY;INTERVAL=0;COUNT=2",
+        "FREQ=WEEKLY;INTERVAL=53;COUNT=1",
+        "FREQ=DAILY;INTERVAL=²;COUNT=2",
+        "FREQ=DAILY;COUNT=" + "9" * 5000,
         "nonsense",
     ],
 )
@@ -134,3 +137,53 @@ def test_cancel_one_occurrence_keeps_the_rest(user_api, room, day):
         Booking.objects.filter(pk__in=ids).order_by("start").values_list("status", flat=True)
     )
     assert statuses == ["confirmed", "cancelled", "confirmed"]
+
+
+@pytest.fixture
+def expanded_periods(monkeypatch):
+    """How many days or weeks dateutil walked through while expanding rules."""
+    from dateutil import rrule
+
+    walked = []
+    for name in ("ddayset", "wdayset"):
+        original = getattr(rrule._iterinfo, name)
+
+        def counting(self, *args, _original=original):
+            walked.append(args)
+            return _original(self, *args)
+
+        monkeypatch.setattr(rrule._iterinfo, name, counting)
+    return walked
+
+
+@pytest.mark.parametrize(
+    "rrule",
+    [
+        # BYDAY never matches a day the interval lands on: dateutil searched to the year 9999.
+        "FREQ=DAILY;INTERVAL=7;BYDAY=TU;COUNT=2",
+        "FREQ=WEEKLY;INTERVAL=52;COUNT=3",
+        "FREQ=DAILY;UNTIL=99991231",
+        "FREQ=DAILY;INTERVAL=9999;COUNT=2",
+    ],
+)
+def test_create_series_pathological_rule_is_refused_within_a_year(
+    user_api, room, day, rrule, expanded_periods
+):
+    response = post_series(user_api, room, day, rrule)
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["rrule"]
+    assert len(expanded_periods) <= 367
+    assert Booking.objects.count() == 0
+
+
+def test_create_series_expansion_is_counted_control(user_api, day, expanded_periods):
+    # Control: the counter does see an expansion, one week at a time.
+    room = RoomFactory(max_days_ahead=800)
+    until = (day + timedelta(weeks=49)).strftime("%Y%m%d")
+
+    response = post_series(user_api, room, day, f"FREQ=WEEKLY;UNTIL={until}")
+
+    assert response.status_code == 201
+    assert len(response.json()["results"]) == 50
+    assert len(expanded_periods) >= 50

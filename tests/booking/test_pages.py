@@ -166,6 +166,31 @@ def test_my_overview_lists_and_cancels(user_client, user, room, day):
     assert booking.status == BookingStatus.CANCELLED
 
 
+@pytest.mark.parametrize(
+    "target", ["https://evil.example.com/", "//evil.example.com/en/my/", "javascript:alert(1)"]
+)
+def test_cancel_next_elsewhere_redirects_to_my(user_client, user, room, day, target):
+    booking = create_booking(
+        user=user, room=room, start=at(day, "10:00"), end=at(day, "11:00"), title="Podcast"
+    )
+
+    response = user_client.post(f"/en/my/bookings/{booking.pk}/cancel/", {"next": target})
+
+    booking.refresh_from_db()
+    assert response.status_code == 302
+    assert response["Location"] == "/en/my/"
+    assert booking.status == BookingStatus.CANCELLED
+
+
+@pytest.mark.parametrize("path", ["/en/my/", "/en/my/profile/"])
+def test_pages_with_secrets_are_never_cached(user_client, path):
+    response = user_client.get(path)
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
 def test_my_booking_move_form(user_client, user, room, day):
     booking = create_booking(
         user=user, room=room, start=at(day, "10:00"), end=at(day, "11:00"), title="Podcast"

@@ -2,14 +2,18 @@ import json
 import logging
 
 import pytest
+from celery.worker.request import Request
+from django.core.mail.backends.base import BaseEmailBackend
 
+from config.celery import app as celery_app
 from config.logging import RequestIdFilter
 from tests.conftest import TEST_REDIS_URL
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_request_log_has_id_user_path_status_duration(user_client, caplog):
+def test_request_log_has_id_user_route_status_duration(user_client, caplog):
     caplog.set_level(logging.INFO, logger="mediacampus.request")
 
     response = user_client.get("/my/", HTTP_X_REQUEST_ID="lb-1234")
@@ -18,8 +22,56 @@ def test_request_log_has_id_user_path_status_duration(user_client, caplog):
     assert response["X-Request-ID"] == "lb-1234"
     assert record.request_id == "lb-1234"
     assert record.user_id == user_client.user.pk
-    assert (record.path, record.status, record.method) == ("/my/", 200, "GET")
+    assert (record.route, record.status, record.method) == ("/my/", 200, "GET")
     assert record.duration_ms > 0
+
+
+def test_request_log_names_route_not_secret_path(client, caplog):
+    caplog.set_level(logging.INFO, logger="mediacampus.request")
+    secret = "42.f00dfeedf00dfeedf00dfeedf00dfeed"
+
+    response = client.get(f"/feeds/me/{secret}.ics")
+
+    record = next(r for r in caplog.records if r.name == "mediacampus.request")
+    assert response.status_code == 404
+    assert record.route == "/feeds/me/<str:token>.ics"
+    assert record.getMessage() == "GET /feeds/me/<str:token>.ics 404"
+    assert not any(secret in str(vars(r)) for r in caplog.records)
+
+
+def test_server_error_log_names_route_not_secret_path(client, caplog, monkeypatch):
+    def broken(token):
+        raise RuntimeError("feed store unavailable")
+
+    monkeypatch.setattr("events.feeds.user_for_feed_token", broken)
+    client.raise_request_exception = False
+    secret = "42.f00dfeedf00dfeedf00dfeedf00dfeed"
+
+    response = client.get(f"/feeds/me/{secret}.ics")
+
+    error = next(r for r in caplog.records if r.name == "django.request")
+    assert response.status_code == 500
+    assert error.getMessage() == "Internal Server Error: /feeds/me/<str:token>.ics"
+    assert not any(secret in str(vars(r)) for r in caplog.records)
+
+
+def test_request_log_route_of_api_router_reads_as_path(user_api, caplog):
+    caplog.set_level(logging.INFO, logger="mediacampus.request")
+
+    user_api.get("/api/v1/bookings/123456/")
+
+    record = next(r for r in caplog.records if r.name == "mediacampus.request")
+    assert record.route == "/api/v1/bookings/(?P<pk>[^/.]+)/"
+
+
+def test_request_log_route_of_unmatched_path_is_dash(client, caplog):
+    caplog.set_level(logging.INFO, logger="mediacampus.request")
+
+    client.get("/no/such/page/with-a-key-abc123")
+
+    record = next(r for r in caplog.records if r.name == "mediacampus.request")
+    assert record.route == "-"
+    assert not any("abc123" in str(vars(r)) for r in caplog.records)
 
 
 def test_request_id_made_when_missing_or_malformed(client):
@@ -65,3 +117,32 @@ def test_health_503_when_redis_unreachable(client, settings):
 
     assert response.status_code == 503
     assert response.json()["redis"] == "unreachable"
+
+
+class RefusingRelay(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise RuntimeError("relay refused the message")
+
+
+def test_failed_task_log_carries_no_arguments(client, settings, caplog):
+    """A worker logs a failed task with its arguments; a mail's are its addresses and links."""
+    settings.EMAIL_BACKEND = "config.mail.QueuedEmailBackend"
+    settings.MAIL_DELIVERY_BACKEND = f"{__name__}.RefusingRelay"
+    UserFactory(email="anna.secret@example.org")
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = False
+    try:
+        client.post("/en/accounts/password/reset/", {"email": "anna.secret@example.org"})
+        with celery_app.connection_for_read() as connection:
+            message = connection.SimpleQueue(settings.CELERY_TASK_DEFAULT_QUEUE).get(timeout=5)
+    finally:
+        celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    caplog.set_level(logging.INFO, logger="celery")
+
+    # What a worker does with the message it received.
+    Request(message, app=celery_app, task=celery_app.tasks[message.headers["task"]]).execute()
+
+    failure = next(r for r in caplog.records if r.levelno == logging.ERROR)
+    assert "relay refused the message" in failure.getMessage()
+    assert failure.data["args"] == "(redacted)"
+    assert not any("anna.secret" in str(vars(r)) for r in caplog.records)
+    assert not any("password/reset/key" in str(vars(r)) for r in caplog.records)

@@ -427,3 +427,24 @@ def test_database_refuses_a_rearrangement_that_ends_in_overlap_even_unchecked(
     ]
     # Afterwards the check is immediate again: a plain booking on a session is refused at once.
     assert lab_booking(lab, first.start, first.end).status_code == 409
+
+
+def test_erasing_the_organiser_keeps_the_session_room_held(client, organiser_api, programme, lab):
+    organiser = organiser_api.user
+    organiser_api.post("/api/v1/events/", event_body(), format="json")
+    session = Session.objects.get()
+    own_start = session.start + timedelta(days=1)
+    lab_booking(lab, own_start, own_start + timedelta(hours=1), user=organiser)
+    client.force_login(organiser)
+
+    erased = client.post("/en/my/erase/", {"confirm": "on"})
+    on_top = lab_booking(lab, session.start, session.end)
+
+    session.refresh_from_db()
+    own = Booking.objects.exclude(pk=session.booking_id).get(start=own_start)
+    assert erased.status_code == 302
+    assert session.booking.status == "confirmed"
+    assert session.booking.user is None
+    assert on_top.status_code == 409
+    # Control: the organiser's own booking is theirs to lose, and is cancelled.
+    assert own.status == "cancelled"

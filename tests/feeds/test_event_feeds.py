@@ -93,7 +93,22 @@ def test_events_feed_filters_by_programme_and_theme(client, organiser_api, progr
     assert len(everything) == 3
     assert sorted(str(e["SUMMARY"]) for e in green.values()) == ["Campus Green", "Green Talk"]
     assert [str(e["SUMMARY"]) for e in green_dmw.values()] == ["Green Talk"]
-    assert client.get("/feeds/events.ics?theme=nonsense").status_code == 404
+
+
+def test_events_feed_unknown_filter_is_refused_and_caches_nothing(client, programmes):
+    from django.core.cache import cache
+
+    unknown_programme = client.get("/feeds/events.ics?programme=no-such-programme")
+    nul_programme = client.get("/feeds/events.ics?programme=a%00b")
+    unknown_theme = client.get("/feeds/events.ics?theme=nonsense")
+    for n in range(20):
+        client.get(f"/feeds/events.ics?programme=filler-{n}&theme=also-{n}")
+
+    assert unknown_programme.status_code == 404
+    assert nul_programme.status_code == 404
+    assert unknown_theme.status_code == 400
+    assert "media_ict, sustainability" in unknown_theme.content.decode()
+    assert list(cache._cache) == []  # locmem: not one body was cached for made-up filters
 
 
 def test_unknown_programme_or_event_feed_is_404(client, db):

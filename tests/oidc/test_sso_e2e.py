@@ -3,12 +3,14 @@
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Group
-from django.utils import translation
+from django.contrib.sessions.models import Session
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.models import User
@@ -379,3 +381,86 @@ def test_surfconext_without_email_asks_for_it_and_keeps_hu_affiliation(sso):
         "hu",
         ["member", "student"],
     )
+
+
+def test_sso_session_ends_after_sso_session_hours(sso, settings):
+    settings.SSO_SESSION_HOURS = 10
+    before = timezone.now()
+
+    sso.sign_in("surfconext", "surf-hours", student_claims())
+
+    session = Session.objects.get()
+    cookie = next(c for c in sso.session.cookies if c.name == "sessionid")
+    assert sso.me().status_code == 200
+    assert (
+        timedelta(hours=9, minutes=59)
+        < session.expire_date - before
+        < timedelta(hours=10, minutes=1)
+    )
+    assert 9.9 * 3600 < cookie.expires - before.timestamp() < 10.1 * 3600
+
+
+def test_local_session_keeps_cookie_age_control(client, settings, transactional_db):
+    # Control: a password sign-in gets Django's SESSION_COOKIE_AGE (two weeks), not the SSO bound.
+    user = User.objects.create_user("partner@example.org", "a-long-local-password")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+
+    client.post("/en/accounts/login/", {"login": user.email, "password": "a-long-local-password"})
+
+    session = Session.objects.get()
+    assert session.expire_date - timezone.now() > timedelta(days=13)
+
+
+def test_sso_sign_in_takes_away_an_old_password(sso):
+    user = User.objects.create_user("sanne.devries@student.hu.nl", "set-before-the-rule-1")
+    SocialAccount.objects.create(user=user, provider="surfconext", uid="surf-old-password")
+
+    sso.sign_in("surfconext", "surf-old-password", student_claims())
+
+    user.refresh_from_db()
+    assert sso.me().status_code == 200
+    assert not user.has_usable_password()
+
+
+def unconfirmed_sign_up(email):
+    user = User.objects.create_user(email, "a-long-local-password")
+    EmailAddress.objects.create(user=user, email=email, verified=False, primary=True)
+    return user
+
+
+def test_first_sso_sign_in_takes_over_an_unconfirmed_empty_local_account(sso):
+    squatter = unconfirmed_sign_up("I.Jansen@hilversum.nl")
+
+    response = sso.sign_in("entra", "entra-sub-takeover", municipal_claims())
+
+    user = User.objects.get()
+    assert response.status_code == 200
+    assert response.url == sso.site + "/"
+    assert user.pk != squatter.pk
+    assert (user.email, user.affiliation) == ("i.jansen@hilversum.nl", "municipality")
+    assert SocialAccount.objects.get().user == user
+    assert sso.me().status_code == 200
+
+
+def test_unconfirmed_local_account_that_holds_a_booking_is_not_taken_over(sso):
+    # Control: something of the local account's own would be lost, so it stays.
+    from booking.services import create_booking
+    from tests.booking.conftest import at, next_monday
+    from tests.booking.factories import RoomFactory
+
+    squatter = unconfirmed_sign_up("i.jansen@hilversum.nl")
+    day = next_monday()
+    create_booking(
+        user=squatter,
+        room=RoomFactory(),
+        start=at(day, "10:00"),
+        end=at(day, "11:00"),
+        title="",
+        on_behalf=True,
+    )
+
+    response = sso.sign_in("entra", "entra-sub-kept", municipal_claims())
+
+    assert response.url == sso.site + "/accounts/confirm-email/"
+    assert list(User.objects.all()) == [squatter]
+    assert not SocialAccount.objects.exists()

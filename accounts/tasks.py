@@ -1,0 +1,11 @@
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+
+from accounts.services import expire_unconfirmed_accounts
+
+
+@shared_task(name="accounts.expire_unconfirmed_accounts")
+def expire_unconfirmed() -> int:
+    return expire_unconfirmed_accounts(older_than=timedelta(days=settings.UNCONFIRMED_ACCOUNT_DAYS))
