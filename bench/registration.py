@@ -300,14 +300,12 @@ def wait_for_mail(began: float, timeout: float = 600) -> float | None:
     import redis
     from django.db import connection
 
-    from events.models import PendingRegistrationMail
+    from accounts.models import OutboxMail
 
     queue = redis.Redis.from_url(os.environ["REDIS_URL"])
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
-        if not PendingRegistrationMail.objects.exists() and not queue.llen(
-            os.environ["CELERY_QUEUE"]
-        ):
+        if not OutboxMail.objects.exists() and not queue.llen(os.environ["CELERY_QUEUE"]):
             return time.perf_counter() - began
         connection.close()
         time.sleep(0.1)
@@ -320,7 +318,7 @@ def forget_queue() -> None:
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
     name = os.environ["CELERY_QUEUE"]
     client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
-    for key in client.scan_iter("*events:outbox:*"):
+    for key in client.scan_iter("*mail:outbox:*"):
         client.delete(key)
 
 

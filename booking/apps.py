@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class BookingConfig(AppConfig):
     name = "booking"
     verbose_name = _("Rooms and bookings")
+
+    def ready(self):
+        from accounts import outbox
+        from booking import emails
+
+        outbox.register(emails.KINDS, emails.build_batch)

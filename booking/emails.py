@@ -1,18 +1,21 @@
-"""Mail to the booker, in the booker's language, plain text and HTML, sent after commit.
+"""Mail to the booker, in the booker's language, plain text and HTML, with the booking as a
+calendar invitation (METHOD:REQUEST or CANCEL).
 
-All booking mail goes through `build_message`/`send`, so the feeds issue can attach an
-.ics (METHOD:REQUEST or CANCEL) in one place and a later issue can move sending onto a queue.
+A change owes its mail as an outbox row (`owe_mail`, in the change's transaction); the
+worker builds it with `build_batch` and sends it (accounts/outbox.py).
 """
 
+from copy import copy
 from dataclasses import replace
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts import outbox
+from accounts.models import OutboxMail
 from booking.feeds import personal_booking_item
 from booking.ical import Person, invitation_part, organizer
 from booking.models import Booking, BookingStatus
@@ -23,6 +26,8 @@ APPROVED = "approved"
 DECLINED = "declined"
 CANCELLED = "cancelled"
 REMINDER = "reminder"
+KIND_PREFIX = "booking."
+KINDS = [KIND_PREFIX + event for event in (CREATED, MOVED, APPROVED, DECLINED, CANCELLED, REMINDER)]
 
 
 def subject_for(booking: Booking, event: str) -> str:
@@ -39,9 +44,9 @@ def subject_for(booking: Booking, event: str) -> str:
     return subjects[event] % {"room": booking.room.name}
 
 
-def build_message(booking: Booking, event: str) -> EmailMultiAlternatives:
+def build_message(booking: Booking, event: str, language: str = "") -> EmailMultiAlternatives:
     user = booking.user
-    with translation.override(user.language or settings.LANGUAGE_CODE):
+    with translation.override(language or user.language or settings.LANGUAGE_CODE):
         context = {
             "booking": booking,
             "event": event,
@@ -75,28 +80,33 @@ def invitation(booking: Booking, event: str):
     return invitation_part([item], method=method, name=booking.room.name)
 
 
-def send(booking: Booking, event: str) -> None:
-    if booking.user is None or not booking.user.email:
+def owe_mail(booking: Booking, event: str) -> None:
+    """Owe the booker this mail; call inside the change's transaction (a rollback owes none).
+
+    The mail tells what happened then ("request received"), even if a manager has decided
+    by the time it is built, so the status goes with it."""
+    if booking.user_id is None:
         return
-    build_message(booking, event).send()
+    language = booking.user.language if Booking.user.is_cached(booking) else ""
+    outbox.owe(
+        f"{KIND_PREFIX}{event}",
+        [({"booking": booking.pk, "status": booking.status}, language)],
+    )
 
 
-def send_after_commit(booking: Booking, event: str) -> None:
-    """Queue the mail for when the outermost transaction commits; a rollback sends nothing.
-
-    With a task queue the request only enqueues; rendering and sending run in the worker."""
-    from booking.tasks import send_booking_mail
-
-    booking_id, status_then = booking.pk, booking.status
-    transaction.on_commit(lambda: send_booking_mail.delay(booking_id, event, status_then))
-
-
-def deliver(booking_id: int, event: str, status_then: str) -> None:
-    fresh = Booking.objects.select_related("room", "room__location", "user").filter(pk=booking_id)
-    booking = fresh.first()
-    if booking is None:
-        return
-    # The mail tells what happened then ("request received"), even if a manager has
-    # decided since.
-    booking.status = status_then
-    send(booking, event)
+def build_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternatives | None]:
+    """The message for each row, with one query for all the batch's bookings."""
+    ids = {row.payload["booking"] for row in rows}
+    bookings = Booking.objects.select_related("room", "room__location", "user").in_bulk(ids)
+    messages: dict[int, EmailMultiAlternatives | None] = {}
+    for row in rows:
+        booking = bookings.get(row.payload["booking"])
+        if booking is None or booking.user is None or not booking.user.email:
+            messages[row.pk] = None
+            continue
+        then = copy(booking)  # two rows may tell of the same booking at different times
+        then.status = row.payload["status"]
+        messages[row.pk] = build_message(
+            then, row.kind.removeprefix(KIND_PREFIX), language=row.language
+        )
+    return messages

@@ -136,10 +136,6 @@ vars().update(env.email_url_config(EMAIL_URL))
 if EMAIL_URL.startswith("filemail:"):
     # django-environ drops the leading slash of filemail:///abs/path; keep it absolute.
     EMAIL_FILE_PATH = urlsplit(EMAIL_URL).path
-# With a queue, the request only enqueues; the worker delivers with the EMAIL_URL backend.
-MAIL_DELIVERY_BACKEND = EMAIL_BACKEND  # noqa: F821 (set by the line above)
-if REDIS_URL:
-    EMAIL_BACKEND = "config.mail.QueuedEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Media Campus <noreply@mediacampus.nl>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -165,7 +161,7 @@ CELERY_BEAT_SCHEDULE = {
     "booking-reminders": {"task": "booking.send_reminders", "schedule": 300.0},
     "session-reminders": {"task": "events.send_reminders", "schedule": 300.0},
     # Requests wake the sender themselves; this sends what is left (a retry, a lost wake-up).
-    "registration-mail": {"task": "events.send_pending_registration_mail", "schedule": 60.0},
+    "mail-outbox": {"task": "mail.send_outbox", "schedule": 60.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
