@@ -33,6 +33,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 
 from accounts.models import OutboxMail
+from accounts.privacy import ERASED_EMAIL_DOMAIN
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +143,9 @@ def _claim_batch() -> list[OutboxMail]:
 
 
 def build_messages(batch: list[OutboxMail]) -> dict[int, EmailMessage | None]:
-    """Each row's message, built by its kind's builder: one call per builder and batch."""
+    """Each row's message, built by its kind's builder: one call per builder and batch.
+
+    A builder that fails postpones its own rows (they are left out); the others go on."""
     by_builder: dict[Builder, list[OutboxMail]] = defaultdict(list)
     messages: dict[int, EmailMessage | None] = {}
     for row in batch:
@@ -153,17 +156,19 @@ def build_messages(batch: list[OutboxMail]) -> dict[int, EmailMessage | None]:
         else:
             by_builder[builder].append(row)
     for builder, rows in by_builder.items():
-        messages.update(builder(rows))
+        try:
+            messages.update(builder(rows))
+        except Exception as error:
+            logger.exception("building mail failed", extra={"mail_ids": [r.pk for r in rows]})
+            for row in rows:
+                _postpone(row, error)
     return messages
 
 
 def _send_batch(batch: list[OutboxMail], connection) -> int:
-    try:
-        messages = build_messages(batch)
-    except Exception as error:
-        logger.exception("building mail failed", extra={"mail_ids": [r.pk for r in batch]})
-        for row in batch:
-            _postpone(row, error)
+    messages = build_messages(batch)
+    batch = [row for row in batch if row.pk in messages]
+    if not batch:
         return 0
     try:
         connection.open()  # a no-op when the batch before opened it
@@ -176,6 +181,8 @@ def _send_batch(batch: list[OutboxMail], connection) -> int:
     done: list[int] = []
     for row in batch:
         message = messages.get(row.pk)
+        if message is not None and _erased(message):
+            message = None  # the person was erased after the change that owed this mail
         if message is not None:
             try:
                 message.connection = connection
@@ -192,6 +199,10 @@ def _send_batch(batch: list[OutboxMail], connection) -> int:
             done = []
     _forget(done)
     return sent
+
+
+def _erased(message: EmailMessage) -> bool:
+    return all(address.endswith(f"@{ERASED_EMAIL_DOMAIN}") for address in message.recipients())
 
 
 def _forget(done_ids: list[int]) -> None:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts import outbox
 from accounts.mail import owe_account_mail
 from accounts.models import OutboxMail
+from accounts.privacy import erase_user_data
 from booking import emails as booking_emails
 from events import emails as event_emails
 from events import services as event_services
@@ -182,3 +183,45 @@ def test_batch_costs_the_same_queries_whatever_its_size(size, day):
     assert len([s for s in statements if s != "DELETE"]) == 11
     assert statements.count("DELETE") == -(-total // outbox.FORGET_EVERY)
     assert len(mail.outbox) == total
+
+
+def test_mail_owed_to_someone_erased_since_is_dropped_unsent(day):
+    person = UserFactory(language="en")
+    owe_booking_mail(person, day)
+    owe_account_mail(
+        template_prefix="account/email/password_reset_key",
+        email=person.email,
+        context={"user": person, "password_reset_url": "https://example.org/reset/x/"},
+    )
+
+    erase_user_data(person)
+
+    assert list(OutboxMail.objects.values_list("kind", flat=True)) == ["booking.created"]
+    assert outbox.send_pending_mail() == 0
+    assert mail.outbox == []
+    assert not OutboxMail.objects.exists()
+
+
+def test_builder_that_fails_postpones_its_own_rows_and_the_rest_goes(day, monkeypatch):
+    person = UserFactory(language="en", email="account@example.org")
+    owe_booking_mail(UserFactory(language="en"), day)
+    owe_account_mail(
+        template_prefix="account/email/password_reset_key",
+        email=person.email,
+        context={"user": person, "password_reset_url": "https://example.org/reset/x/"},
+    )
+
+    def broken_builder(rows):
+        raise KeyError("room")
+
+    monkeypatch.setitem(outbox._builders, "booking.created", broken_builder)
+
+    assert outbox.send_pending_mail() == 1
+
+    assert [m.to for m in mail.outbox] == [[person.email]]
+    waiting = OutboxMail.objects.get()
+    assert (waiting.kind, waiting.attempts, waiting.last_error) == (
+        "booking.created",
+        1,
+        "KeyError: 'room'",
+    )
