@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import outbox
-from accounts.models import OutboxMail
 from accounts.roles import is_event_organiser
 from accounts.selectors import email_is_verified
 from booking import services as booking_services
@@ -207,24 +206,8 @@ SELECT inserted.id, inserted.event_id, inserted.status, inserted.queue_number,
        inserted.created_at, claimed.waitlist_length
 FROM inserted CROSS JOIN claimed
 """
-# The mail row is the one emails.owe_registration_mail writes (payload: the registration).
-_MAIL_NAMES = {
-    "mail_table": OutboxMail._meta.db_table,
-    **{
-        f"mail_{name}": OutboxMail._meta.get_field(name).column
-        for name in (
-            "kind",
-            "payload",
-            "language",
-            "created_at",
-            "attempts",
-            "send_after",
-            "last_error",
-        )
-    },
-}
-_CLAIM_BY_ID_SQL = _CLAIM_SQL.format(event_condition="id = %(event)s", **_MAIL_NAMES)
-_CLAIM_BY_SLUG_SQL = _CLAIM_SQL.format(event_condition="slug = %(slug)s", **_MAIL_NAMES)
+_CLAIM_BY_ID_SQL = _CLAIM_SQL.format(event_condition="id = %(event)s", **emails.OUTBOX_SQL_NAMES)
+_CLAIM_BY_SLUG_SQL = _CLAIM_SQL.format(event_condition="slug = %(slug)s", **emails.OUTBOX_SQL_NAMES)
 
 
 def _claim_place_in_one_statement(
