@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts import services
 from accounts.client_ip import client_ip
+from accounts.mail import owe_account_mail
 from accounts.models import Affiliation
 from accounts.selectors import is_sso_account
 from accounts.sso import SsoIdentity, SsoRefused, claims_of, identity_from_claims
@@ -44,6 +45,10 @@ class AccountAdapter(DefaultAccountAdapter):
         # the SSO affiliation back right after.)
         user.affiliation = Affiliation.PUBLIC
         return super().save_user(request, user, form, commit=commit)
+
+    def send_mail(self, template_prefix, email, context):
+        # Owed in the request's transaction, rendered and sent by the outbox worker.
+        owe_account_mail(template_prefix=template_prefix, email=email, context=context)
 
 
 def _refuse(request, message, status=403):

@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Affiliation, User
+from accounts.models import Affiliation, OutboxMail, User
 
 # Staff may say that a local account belongs to a Media Park partner; SSO affiliations come
 # from the identity provider and would be overwritten at the next login anyway.
@@ -66,3 +66,28 @@ class UserAdmin(DjangoUserAdmin):
             {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]},
         ),
     ]
+
+
+@admin.register(OutboxMail)
+class OutboxMailAdmin(admin.ModelAdmin):
+    """Mail the worker has yet to send: normally empty within seconds. Rows with attempts
+    wait for their next try; rows marked failed were given up on and stay for a look."""
+
+    list_display = ["kind", "attempts", "send_after", "failed_at", "last_error", "created_at"]
+    list_filter = ["kind", ("failed_at", admin.EmptyFieldListFilter)]
+    readonly_fields = [
+        "kind",
+        "payload",
+        "language",
+        "attempts",
+        "send_after",
+        "failed_at",
+        "last_error",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -96,3 +96,35 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return (self.name or self.email).split(" ")[0]
+
+
+class OutboxMail(models.Model):
+    """A mail owed to someone (an outbox row): every mail the system sends starts as one.
+
+    Written in the transaction of the change that owes it, so a committed change always gets
+    its mail and a rolled-back one never does, whether or not the task queue is reachable at
+    that moment. `kind` names the builder that turns the row into a message (registered by
+    the app that owns the kind, see accounts/outbox.py); `payload` holds ids and parameters,
+    never a rendered message. The worker deletes the row once the mail is sent; a row that
+    keeps failing stays, marked failed, for the admin.
+    """
+
+    kind = models.CharField(_("kind"), max_length=60)
+    payload = models.JSONField(_("payload"), default=dict)
+    # The recipient's language when the mail was owed; the message is built in it.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When the next try is due; empty once the worker has given up on the mail.
+    send_after = models.DateTimeField(_("send after"), null=True, default=timezone.now)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing mail")
+        verbose_name_plural = _("outgoing mail")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["send_after", "id"])]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"

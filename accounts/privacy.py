@@ -9,7 +9,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.hashers import make_password
 from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import OutboxMail, User
 
 ERASED_EMAIL_DOMAIN = "erased.invalid"
 
@@ -58,6 +58,8 @@ def erase_user_data(user: User) -> None:
     Token.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
     EmailAddress.objects.filter(user=user).delete()
+    # Account mail owed to the address (a reset link, a notice) must not outlive it.
+    OutboxMail.objects.filter(kind="account", payload__email=user.email).delete()
     user.groups.clear()
     user.user_permissions.clear()
     user.email = f"erased-{user.pk}@{ERASED_EMAIL_DOMAIN}"

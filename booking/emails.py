@@ -1,19 +1,22 @@
-"""Mail to the booker, in the booker's language, plain text and HTML, sent after commit.
+"""Mail to the booker, in the booker's language, plain text and HTML, with the booking as a
+calendar invitation (METHOD:REQUEST or CANCEL).
 
-All booking mail goes through `build_message`/`send`, so the calendar invitation (.ics,
-METHOD:REQUEST or CANCEL) is attached in one place.
+A change owes its mail as an outbox row (`owe_mail`, in the change's transaction); the
+worker builds it with `build_batch` and sends it (accounts/outbox.py).
 """
 
+from copy import copy
 from dataclasses import replace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts import outbox
+from accounts.models import OutboxMail
 from accounts.roles import FACILITY_MANAGERS
 from booking.feeds import personal_booking_item
 from booking.ical import Person, invitation_part, organizer
@@ -25,8 +28,10 @@ APPROVED = "approved"
 DECLINED = "declined"
 CANCELLED = "cancelled"
 REMINDER = "reminder"
+KIND_PREFIX = "booking."
+KINDS = [KIND_PREFIX + event for event in (CREATED, MOVED, APPROVED, DECLINED, CANCELLED, REMINDER)]
 # To the facility managers, not the booker: an approved booking changed and waits again.
-NEEDS_APPROVAL = "needs_approval"
+NEEDS_APPROVAL_KIND = "booking.needs_approval"
 
 
 def subject_for(booking: Booking, event: str) -> str:
@@ -43,9 +48,9 @@ def subject_for(booking: Booking, event: str) -> str:
     return subjects[event] % {"room": booking.room.name}
 
 
-def build_message(booking: Booking, event: str) -> EmailMultiAlternatives:
+def build_message(booking: Booking, event: str, language: str = "") -> EmailMultiAlternatives:
     user = booking.user
-    with translation.override(user.language or settings.LANGUAGE_CODE):
+    with translation.override(language or user.language or settings.LANGUAGE_CODE):
         context = {
             "booking": booking,
             "event": event,
@@ -79,53 +84,77 @@ def invitation(booking: Booking, event: str):
     return invitation_part([item], method=method, name=booking.room.name)
 
 
-def manager_message(booking: Booking, manager) -> EmailMultiAlternatives:
-    with translation.override(manager.language or settings.LANGUAGE_CODE):
+def owe_mail(booking: Booking, event: str) -> None:
+    """Owe the booker this mail; call inside the change's transaction (a rollback owes none).
+
+    The mail tells what happened then ("request received"), even if a manager has decided
+    by the time it is built, so the status goes with it."""
+    if booking.user_id is None:
+        return
+    language = booking.user.language if Booking.user.is_cached(booking) else ""
+    outbox.owe(
+        f"{KIND_PREFIX}{event}",
+        [({"booking": booking.pk, "status": booking.status}, language)],
+    )
+
+
+def build_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternatives | None]:
+    """The message for each row, with one query for all the batch's bookings."""
+    ids = {row.payload["booking"] for row in rows}
+    bookings = Booking.objects.select_related("room", "room__location", "user").in_bulk(ids)
+    messages: dict[int, EmailMultiAlternatives | None] = {}
+    for row in rows:
+        booking = bookings.get(row.payload["booking"])
+        if booking is None or booking.user is None or not booking.user.email:
+            messages[row.pk] = None
+            continue
+        then = copy(booking)  # two rows may tell of the same booking at different times
+        then.status = row.payload["status"]
+        messages[row.pk] = build_message(
+            then, row.kind.removeprefix(KIND_PREFIX), language=row.language
+        )
+    return messages
+
+
+def owe_managers_mail(booking: Booking) -> None:
+    """Owe each facility manager a note that this booking waits for approval again; call
+    inside the change's transaction."""
+    managers = (
+        get_user_model()
+        .objects.filter(groups__name=FACILITY_MANAGERS, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("pk", "language")
+    )
+    outbox.owe(
+        NEEDS_APPROVAL_KIND,
+        [({"booking": booking.pk, "manager": pk}, language) for pk, language in managers],
+    )
+
+
+def build_managers_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternatives | None]:
+    """The manager's note for each row, with one query for the bookings and one for the
+    managers."""
+    bookings = Booking.objects.select_related("room").in_bulk(
+        {row.payload["booking"] for row in rows}
+    )
+    managers = get_user_model().objects.in_bulk({row.payload["manager"] for row in rows})
+    messages: dict[int, EmailMultiAlternatives | None] = {}
+    for row in rows:
+        booking = bookings.get(row.payload["booking"])
+        manager = managers.get(row.payload["manager"])
+        if booking is None or manager is None or not manager.email:
+            messages[row.pk] = None
+            continue
+        messages[row.pk] = manager_message(booking, manager, language=row.language)
+    return messages
+
+
+def manager_message(booking: Booking, manager, language: str = "") -> EmailMultiAlternatives:
+    with translation.override(language or manager.language or settings.LANGUAGE_CODE):
         context = {"booking": booking, "manager": manager, "site_url": settings.SITE_URL}
         return EmailMultiAlternatives(
             subject=_("Approval needed again: %(room)s") % {"room": booking.room.name},
             body=render_to_string("booking/email/needs_approval.txt", context),
             to=[manager.email],
         )
-
-
-def send_to_managers(booking: Booking) -> None:
-    managers = (
-        get_user_model()
-        .objects.filter(groups__name=FACILITY_MANAGERS, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-    )
-    messages = [manager_message(booking, manager) for manager in managers]
-    if messages:
-        get_connection().send_messages(messages)
-
-
-def send(booking: Booking, event: str) -> None:
-    if event == NEEDS_APPROVAL:
-        send_to_managers(booking)
-        return
-    if booking.user is None or not booking.user.email:
-        return
-    build_message(booking, event).send()
-
-
-def send_after_commit(booking: Booking, event: str) -> None:
-    """Queue the mail for when the outermost transaction commits; a rollback sends nothing.
-
-    With a task queue the request only enqueues; rendering and sending run in the worker."""
-    from booking.tasks import send_booking_mail
-
-    booking_id, status_then = booking.pk, booking.status
-    transaction.on_commit(lambda: send_booking_mail.delay(booking_id, event, status_then))
-
-
-def deliver(booking_id: int, event: str, status_then: str) -> None:
-    fresh = Booking.objects.select_related("room", "room__location", "user").filter(pk=booking_id)
-    booking = fresh.first()
-    if booking is None:
-        return
-    # The mail tells what happened then ("request received"), even if a manager has
-    # decided since.
-    booking.status = status_then
-    send(booking, event)

@@ -1,7 +1,7 @@
 """24-hour reminders for bookings, sent once however many workers run and restart.
 
 Each due booking is claimed by a conditional UPDATE (`reminder_sent_at IS NULL`), which only
-one transaction can win; the mail is queued when that claim commits. A beat run missed
+one transaction can win; the mail is owed in the same transaction as the claim. A beat run missed
 while the scheduler was down is caught up by the next one, as long as the booking has not
 started yet.
 """
@@ -37,6 +37,6 @@ def send_booking_reminders(*, now: datetime | None = None) -> int:
                 reminder_sent_at=now
             )
             if won:
-                emails.send_after_commit(booking, emails.REMINDER)
+                emails.owe_mail(booking, emails.REMINDER)
                 claimed += won
     return claimed

@@ -158,7 +158,7 @@ def create_booking(
         )
         save_guarded(booking, room)
         if not on_behalf:
-            emails.send_after_commit(booking, emails.CREATED)
+            emails.owe_mail(booking, emails.CREATED)
     return booking
 
 
@@ -212,9 +212,9 @@ def move_booking(
         locked.sequence += 1
         save_guarded(locked, room)
         if not on_behalf:
-            emails.send_after_commit(locked, emails.MOVED)
+            emails.owe_mail(locked, emails.MOVED)
         if back_to_pending:
-            emails.send_after_commit(locked, emails.NEEDS_APPROVAL)
+            emails.owe_managers_mail(locked)
     return locked
 
 
@@ -228,7 +228,7 @@ def cancel_booking(*, booking: Booking, actor, on_behalf: bool = False) -> Booki
             raise BookingError(_("This booking is over; it can no longer be cancelled."))
         set_status(locked, BookingStatus.CANCELLED)
         if not on_behalf:
-            emails.send_after_commit(locked, emails.CANCELLED)
+            emails.owe_mail(locked, emails.CANCELLED)
     return locked
 
 
@@ -249,10 +249,10 @@ def decide_booking(*, booking: Booking, actor, approve: bool) -> Booking:
             raise BookingError(_("Only a pending booking can be approved or declined."))
         if approve:
             set_status(locked, BookingStatus.CONFIRMED)
-            emails.send_after_commit(locked, emails.APPROVED)
+            emails.owe_mail(locked, emails.APPROVED)
         else:
             set_status(locked, BookingStatus.DECLINED)
-            emails.send_after_commit(locked, emails.DECLINED)
+            emails.owe_mail(locked, emails.DECLINED)
     return locked
 
 
@@ -361,7 +361,7 @@ def create_series(
             )
             save_guarded(booking, room)
             bookings.append(booking)
-        emails.send_after_commit(bookings[0], emails.CREATED)
+        emails.owe_mail(bookings[0], emails.CREATED)
     return bookings
 
 
@@ -418,9 +418,9 @@ def move_following(
                 back_to_pending = True
             occurrence.sequence += 1
             save_guarded(occurrence, room)
-        emails.send_after_commit(occurrences[0], emails.MOVED)
+        emails.owe_mail(occurrences[0], emails.MOVED)
         if back_to_pending:
-            emails.send_after_commit(occurrences[0], emails.NEEDS_APPROVAL)
+            emails.owe_managers_mail(occurrences[0])
     return occurrences
 
 
@@ -435,7 +435,7 @@ def cancel_following(*, booking: Booking, actor) -> list[Booking]:
         occurrences = following_occurrences(locked)
         for occurrence in occurrences:
             set_status(occurrence, BookingStatus.CANCELLED)
-        emails.send_after_commit(occurrences[0], emails.CANCELLED)
+        emails.owe_mail(occurrences[0], emails.CANCELLED)
     return occurrences
 
 

@@ -13,7 +13,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("mediacampus")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["config"], related_name="mail")
 app.autodiscover_tasks(["accounts", "booking", "events"])
 
 

@@ -140,10 +140,6 @@ EMAIL_USE_TLS = _EMAIL.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", False)
 # django-environ drops the leading slash of filemail:///abs/path; keep it absolute.
 EMAIL_FILE_PATH = urlsplit(EMAIL_URL).path
-# With a queue, the request only enqueues; the worker delivers with the EMAIL_URL backend.
-MAIL_DELIVERY_BACKEND = EMAIL_BACKEND
-if REDIS_URL:
-    EMAIL_BACKEND = "config.mail.QueuedEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Media Campus <noreply@mediacampus.nl>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -169,7 +165,7 @@ CELERY_BEAT_SCHEDULE = {
     "booking-reminders": {"task": "booking.send_reminders", "schedule": 300.0},
     "session-reminders": {"task": "events.send_reminders", "schedule": 300.0},
     # Requests wake the sender themselves; this sends what is left (a retry, a lost wake-up).
-    "registration-mail": {"task": "events.send_pending_registration_mail", "schedule": 60.0},
+    "mail-outbox": {"task": "mail.send_outbox", "schedule": 60.0},
     "unconfirmed-accounts": {"task": "accounts.expire_unconfirmed_accounts", "schedule": 3600.0},
 }
 

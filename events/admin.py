@@ -11,7 +11,6 @@ from events.errors import RegistrationError
 from events.models import (
     Attendance,
     Event,
-    PendingRegistrationMail,
     Programme,
     Registration,
     RegistrationStatus,
@@ -192,20 +191,3 @@ class AttendanceAdmin(admin.ModelAdmin):
     list_display = ["registration", "session", "checked_in_at", "checked_in_by"]
     list_select_related = ["registration__event", "registration__user", "session__event"]
     readonly_fields = ["registration", "session", "checked_in_at", "checked_in_by"]
-
-
-@admin.register(PendingRegistrationMail)
-class PendingRegistrationMailAdmin(admin.ModelAdmin):
-    """Mail the worker has yet to send: normally empty within seconds; rows with attempts
-    show mail that failed and waits for its next try."""
-
-    list_display = ["registration", "kind", "attempts", "send_after", "created_at"]
-    list_filter = ["kind"]
-    list_select_related = ["registration__user", "registration__event"]
-    readonly_fields = ["registration", "kind", "attempts", "send_after", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

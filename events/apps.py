@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = _("Events and registrations")
+
+    def ready(self):
+        from accounts import outbox
+        from events import emails
+
+        outbox.register(emails.REGISTRATION_KINDS, emails.build_registration_batch)
+        outbox.register(emails.SESSION_KINDS, emails.build_session_batch)

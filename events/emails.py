@@ -1,25 +1,34 @@
-"""Mail to registrants: registered, waitlisted, promoted, cancelled.
+"""Mail to registrants: registered, waitlisted, promoted, cancelled; and to everyone confirmed
+when a session moves, is cancelled or starts within a day.
 
-One place for all event mail, so the calendar invitations (.ics) are attached in one place.
-Callers schedule it with `transaction.on_commit`, so a
-rolled-back registration never sends mail. Each mail is in the recipient's language, as plain
-text with an HTML alternative.
+A change owes its mail as outbox rows in its own transaction (`owe_registration_mail`,
+`owe_session_mail`, and the one-statement registration in services.py, which writes its row
+in the same SQL); the worker builds the messages with the `build_*_batch` functions and sends
+them (accounts/outbox.py). Each mail is in the recipient's language, as plain text with an
+HTML alternative and calendar invitations.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections import defaultdict
+from dataclasses import asdict, replace
+from datetime import datetime
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from booking.ical import Person, invitation_part, organizer
+from accounts import outbox
+from accounts.models import OutboxMail, User
+from booking.ical import CalendarItem, Person, invitation_part, organizer
 from events.feeds import event_url, session_item
-from events.models import Registration, RegistrationStatus
-from events.selectors import with_waitlist_position
+from events.models import Event, Registration, RegistrationStatus, Session
+from events.selectors import set_waitlist_positions
+
+REGISTRATION_PREFIX = "registration."
+SESSION_PREFIX = "session."
 
 SUBJECTS = {
     "confirmed": lambda event: _("You are registered for %(title)s") % {"title": event.title},
@@ -31,6 +40,7 @@ SUBJECTS = {
         _("Your registration for %(title)s is cancelled") % {"title": event.title}
     ),
 }
+REGISTRATION_KINDS = [REGISTRATION_PREFIX + kind for kind in SUBJECTS]
 
 
 def mail_kind_for(registration: Registration) -> str:
@@ -41,36 +51,72 @@ def mail_kind_for(registration: Registration) -> str:
     return "confirmed"
 
 
-def send_registration_mail(
-    registration: Registration | int,
-    kind: str | None = None,
-    connection=None,
-    sessions: list | None = None,
-) -> None:
-    """Send the mail for the registration's current state (or the given `kind`).
+def owe_registration_mail(kind: str, registration_ids: list[int]) -> None:
+    """Owe these registrations a mail of this kind; call inside the change's transaction."""
+    outbox.owe(REGISTRATION_PREFIX + kind, [({"registration": pk}, "") for pk in registration_ids])
 
-    Given a Registration with its event, user and `waitlist_position` loaded (as
-    `selectors.with_waitlist_position` gives), no query is made for them; given an id, the
-    registration is read fresh. A sender of many mails passes the event's `sessions`.
-    """
-    if isinstance(registration, int):
-        registration = (
-            with_waitlist_position(Registration.objects.select_related("event", "user"))
-            .filter(pk=registration)
-            .first()
+
+# For the one-statement registration (services._CLAIM_SQL), which writes the same row as
+# `owe_registration_mail` in SQL: kind REGISTRATION_PREFIX + status, payload {"registration": id}.
+OUTBOX_SQL_NAMES = {
+    "mail_table": OutboxMail._meta.db_table,
+    **{
+        f"mail_{name}": OutboxMail._meta.get_field(name).column
+        for name in (
+            "kind",
+            "payload",
+            "language",
+            "created_at",
+            "attempts",
+            "send_after",
+            "last_error",
         )
-    if registration is None or registration.user is None:
-        return
-    kind = kind or mail_kind_for(registration)
+    },
+}
+
+
+def build_registration_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternatives | None]:
+    """The message for each row: the batch's registrations with their events and people, the
+    places in line, and the sessions, each read once for the whole batch."""
+    registrations = Registration.objects.select_related("event", "user").in_bulk(
+        {row.payload["registration"] for row in rows}
+    )
+    set_waitlist_positions(list(registrations.values()))
+    sessions = _sessions_by_event(registrations.values())
+    messages: dict[int, EmailMultiAlternatives | None] = {}
+    for row in rows:
+        registration = registrations.get(row.payload["registration"])
+        if registration is None or registration.user is None:
+            messages[row.pk] = None
+            continue
+        messages[row.pk] = registration_message(
+            registration,
+            kind=row.kind.removeprefix(REGISTRATION_PREFIX),
+            sessions=sessions[registration.event_id],
+            language=row.language,
+        )
+    return messages
+
+
+def _sessions_by_event(registrations) -> dict[int, list[Session]]:
+    by_event: dict[int, list[Session]] = defaultdict(list)
+    event_ids = {registration.event_id for registration in registrations}
+    for session in Session.objects.filter(event_id__in=event_ids).select_related("room__location"):
+        by_event[session.event_id].append(session)
+    return by_event
+
+
+def registration_message(
+    registration: Registration, *, kind: str, sessions: list[Session], language: str = ""
+) -> EmailMultiAlternatives:
+    """The mail for a registration (its event, user and `waitlist_position` loaded)."""
     user = registration.user
     event = registration.event
-    with translation.override(user.language):
+    with translation.override(language or user.language or settings.LANGUAGE_CODE):
         context = {
             "user": user,
             "event": event,
-            "sessions": sessions
-            if sessions is not None
-            else list(event.sessions.select_related("room__location")),
+            "sessions": sessions,
             "position": registration.waitlist_position,
             "event_url": event_url(event),
             "kind": kind,
@@ -79,14 +125,13 @@ def send_registration_mail(
             subject=SUBJECTS[kind](event),
             body=render_to_string("events/email/registration.txt", context),
             to=[user.email],
-            connection=connection,
         )
         message.attach_alternative(
             render_to_string("events/email/registration.html", context), "text/html"
         )
-        for part in invitations(registration, context["sessions"], kind):
+        for part in invitations(registration, sessions, kind):
             message.attach(part)
-    message.send()
+    return message
 
 
 def invitations(registration: Registration, sessions: list, kind: str) -> list:
@@ -122,35 +167,70 @@ SESSION_SUBJECTS = {
 }
 
 
-def session_change_after_commit(session, kind: str) -> None:
-    """Tell everyone confirmed for the event that a session moved ("moved", a new REQUEST),
-    was dropped ("removed", a CANCEL) or starts within a day ("reminder"), after commit.
+SESSION_KINDS = [SESSION_PREFIX + kind for kind in SESSION_SUBJECTS]
 
-    The calendar entry is taken now: a removed session is gone by the time mail goes out."""
-    event = session.event
-    session.event = event
+
+def owe_session_mail(session: Session, kind: str) -> None:
+    """Owe everyone confirmed for the event a mail that a session moved ("moved", a new
+    REQUEST), was dropped ("removed", a CANCEL) or starts within a day ("reminder").
+
+    The calendar entry goes into the row now: a removed session is gone by the time the
+    mail is built."""
     cancel = kind == "removed"
     item = session_item(
         session,
         status="CANCELLED" if cancel else "CONFIRMED",
         sequence_offset=2 if cancel else 1,
     )
-    users = [
-        registration.user
-        for registration in Registration.objects.filter(
-            event=event, status=RegistrationStatus.CONFIRMED, user__isnull=False
-        ).select_related("user")
-    ]
-
-    def deliver():
-        for user in users:
-            _send_session_change(user, event, item, kind)
-
-    transaction.on_commit(deliver)
+    recipients = Registration.objects.filter(
+        event_id=session.event_id, status=RegistrationStatus.CONFIRMED, user__isnull=False
+    ).values_list("user_id", "user__language")
+    payload = {"event": session.event_id, "item": _item_to_json(item)}
+    outbox.owe(
+        SESSION_PREFIX + kind,
+        [({**payload, "user": user_id}, language) for user_id, language in recipients],
+    )
 
 
-def _send_session_change(user, event, item, kind: str) -> None:
-    with translation.override(user.language):
+def _item_to_json(item: CalendarItem) -> dict:
+    return {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in asdict(item).items()
+        if name not in ("organizer", "attendees")
+    }
+
+
+def _item_from_json(data: dict) -> CalendarItem:
+    dates = ("start", "end", "last_modified")
+    return CalendarItem(
+        **{n: datetime.fromisoformat(v) if n in dates else v for n, v in data.items()}
+    )
+
+
+def build_session_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternatives | None]:
+    """The message for each row, with one query for the batch's people and one for events."""
+    users = User.objects.in_bulk({row.payload["user"] for row in rows})
+    events = Event.objects.in_bulk({row.payload["event"] for row in rows})
+    messages: dict[int, EmailMultiAlternatives | None] = {}
+    for row in rows:
+        user, event = users.get(row.payload["user"]), events.get(row.payload["event"])
+        if user is None or event is None or not user.email:
+            messages[row.pk] = None
+            continue
+        messages[row.pk] = session_message(
+            user,
+            event,
+            _item_from_json(row.payload["item"]),
+            kind=row.kind.removeprefix(SESSION_PREFIX),
+            language=row.language,
+        )
+    return messages
+
+
+def session_message(
+    user, event: Event, item: CalendarItem, *, kind: str, language: str = ""
+) -> EmailMultiAlternatives:
+    with translation.override(language or user.language or settings.LANGUAGE_CODE):
         context = {"user": user, "event": event, "item": item, "kind": kind}
         message = EmailMultiAlternatives(
             subject=SESSION_SUBJECTS[kind](event),
@@ -166,4 +246,4 @@ def _send_session_change(user, event, item, kind: str) -> None:
             )
             method = "CANCEL" if kind == "removed" else "REQUEST"
             message.attach(invitation_part([invite], method=method, name=event.title))
-    message.send()
+    return message

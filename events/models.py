@@ -13,7 +13,6 @@ rewrites other rows.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Affiliation
@@ -240,38 +239,3 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.registration} @ {self.session}"
-
-
-class RegistrationMailKind(models.TextChoices):
-    CONFIRMED = "confirmed", _("confirmed")
-    WAITLISTED = "waitlisted", _("waitlisted")
-    PROMOTED = "promoted", _("promoted")
-    CANCELLED = "cancelled", _("cancelled")
-
-
-class PendingRegistrationMail(models.Model):
-    """A mail owed to a registrant (an outbox row).
-
-    Written in the transaction that changes the registration, so a committed change always
-    gets its mail and a rolled-back one never does, whether or not the task queue is
-    reachable at that moment; the worker sends it and deletes the row
-    (events.outbox.send_pending_mail).
-    """
-
-    registration = models.ForeignKey(
-        Registration, on_delete=models.CASCADE, related_name="+", verbose_name=_("registration")
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=RegistrationMailKind.choices)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    # A mail that failed waits before the next try, so it cannot hold up the ones behind it.
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    send_after = models.DateTimeField(_("send after"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("pending registration mail")
-        verbose_name_plural = _("pending registration mail")
-        ordering = ["id"]
-        indexes = [models.Index(fields=["send_after", "id"])]
-
-    def __str__(self):
-        return f"{self.kind}: {self.registration_id}"

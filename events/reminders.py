@@ -24,6 +24,6 @@ def send_session_reminders(*, now: datetime | None = None) -> int:
                 reminder_sent_at=now
             )
             if won:
-                emails.session_change_after_commit(session, "reminder")
+                emails.owe_session_mail(session, "reminder")
                 claimed += won
     return claimed

@@ -18,12 +18,13 @@ from django.db.models import F, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import outbox
 from accounts.roles import is_event_organiser
 from accounts.selectors import email_is_verified
 from booking import services as booking_services
 from booking.errors import BookingError
 from booking.models import Booking
-from events import emails, outbox
+from events import emails
 from events.errors import RegistrationError
 from events.models import (
     Attendance,
@@ -161,17 +162,19 @@ WITH before AS (
     FROM claimed
     RETURNING id, event_id, status, queue_number, created_at
 ), owed_mail AS (
-    INSERT INTO events_pendingregistrationmail
-        (registration_id, kind, created_at, attempts, send_after)
-    SELECT id, status, %(now)s, 0, %(now)s
+    INSERT INTO {mail_table}
+        ({mail_kind}, {mail_payload}, {mail_language}, {mail_created_at}, {mail_attempts},
+         {mail_send_after}, {mail_last_error})
+    SELECT %(mail_kind_prefix)s || status, jsonb_build_object('registration', id),
+           %(language)s, %(now)s, 0, %(now)s, ''
     FROM inserted
 )
 SELECT inserted.id, inserted.event_id, inserted.status, inserted.queue_number,
        inserted.created_at, claimed.waitlist_length
 FROM inserted CROSS JOIN claimed
 """
-_CLAIM_BY_ID_SQL = _CLAIM_SQL.format(event_condition="id = %(event)s")
-_CLAIM_BY_SLUG_SQL = _CLAIM_SQL.format(event_condition="slug = %(slug)s")
+_CLAIM_BY_ID_SQL = _CLAIM_SQL.format(event_condition="id = %(event)s", **emails.OUTBOX_SQL_NAMES)
+_CLAIM_BY_SLUG_SQL = _CLAIM_SQL.format(event_condition="slug = %(slug)s", **emails.OUTBOX_SQL_NAMES)
 
 
 def _claim_place_in_one_statement(
@@ -183,6 +186,8 @@ def _claim_place_in_one_statement(
         "user": user.pk,
         "affiliation": user.affiliation,
         "now": timezone.now(),
+        "mail_kind_prefix": emails.REGISTRATION_PREFIX,
+        "language": user.language,
     }
     sql = _CLAIM_BY_ID_SQL if event is not None else _CLAIM_BY_SLUG_SQL
     # Inside a caller's transaction a savepoint keeps it usable after a unique violation;
@@ -253,8 +258,8 @@ def cancel_registration(*, registration: Registration, actor) -> Registration:
             raise RegistrationError(_("This registration is already cancelled."), code="conflict")
         promoted = _leave(locked, current)
         _save_counters(locked)
-        outbox.queue_mail("cancelled", [current.pk])
-        outbox.queue_mail("promoted", promoted)
+        emails.owe_registration_mail("cancelled", [current.pk])
+        emails.owe_registration_mail("promoted", promoted)
     return current
 
 
@@ -380,7 +385,7 @@ def update_event(
         locked.capacity = event.capacity
         promoted = _promote(locked)
         _save_counters(locked)
-        outbox.queue_mail("promoted", promoted)
+        emails.owe_registration_mail("promoted", promoted)
         if "title" in changes:
             with _room_errors():
                 _rename_room_bookings(actor=actor, event=event)
@@ -500,7 +505,7 @@ def move_session(
         session.sequence = F("sequence") + 1
         session.save()
         session.refresh_from_db(fields=["sequence"])
-        emails.session_change_after_commit(session, "moved")
+        emails.owe_session_mail(session, "moved")
     return session
 
 
@@ -514,7 +519,7 @@ def cancel_session(*, actor, session: Session) -> None:
     _require_organiser(actor)
     with transaction.atomic(), _room_errors():
         _release_room(actor=actor, session=session)
-        emails.session_change_after_commit(session, "removed")
+        emails.owe_session_mail(session, "removed")
         session.delete()
 
 

@@ -28,8 +28,12 @@ def confirmation_link(message) -> str:
     return re.search(r"https?://[^/\s]+(/\S*/accounts/confirm-email/\S+/)", message.body).group(1)
 
 
-def test_signup_is_public_and_unverified_until_link_followed(client):
-    response = sign_up(client, affiliation="hu")
+def test_signup_is_public_and_unverified_until_link_followed(
+    client, django_capture_on_commit_callbacks
+):
+    # The confirmation mail is owed with the new account and sent once that commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_up(client, affiliation="hu")
 
     user = User.objects.get(email="nieuw@example.org")
     assert response.status_code == 302
@@ -41,8 +45,11 @@ def test_signup_is_public_and_unverified_until_link_followed(client):
     assert mail.outbox[0].to == ["nieuw@example.org"]
 
 
-def test_unverified_account_cannot_sign_in_until_confirmed(client):
-    sign_up(client)
+def test_unverified_account_cannot_sign_in_until_confirmed(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client)
     client.logout()
 
     refused = client.post(
@@ -78,10 +85,11 @@ def test_signup_password_rules_shown_next_to_field(client, password, message):
     assert message in error.group(1)
 
 
-def test_password_reset_by_mail_sets_new_password(client):
+def test_password_reset_by_mail_sets_new_password(client, django_capture_on_commit_callbacks):
     UserFactory(email="partner@example.org")
 
-    client.post("/en/accounts/password/reset/", {"email": "partner@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/en/accounts/password/reset/", {"email": "partner@example.org"})
     link = re.search(r"https?://[^/\s]+(/\S*/password/reset/key/\S+/)", mail.outbox[0].body)
     form_page = client.get(link.group(1), follow=True)
     done = client.post(

@@ -22,8 +22,9 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from accounts.models import OutboxMail
 from booking.models import Booking
-from events.models import Event, PendingRegistrationMail, Registration
+from events.models import Event, Registration
 from events.services import register_for_event
 from tests.booking.conftest import next_monday
 from tests.booking.factories import RoomFactory
@@ -326,13 +327,13 @@ def test_rush_over_both_instances_mails_everyone_once_through_the_outbox(cluster
     results = rush(cluster, "/api/v1/events/cluster-masterclass/register/", tokens)
     outbox_messages(cluster, people[-1].email)
     deadline = time.monotonic() + 60
-    while PendingRegistrationMail.objects.exists() and time.monotonic() < deadline:
+    while OutboxMail.objects.exists() and time.monotonic() < deadline:
         time.sleep(0.3)
     time.sleep(1)  # room for a second copy from the other worker
     mails = {person.email: outbox_messages(cluster, person.email, seconds=0) for person in people}
 
     assert [r["response"].status_code for r in results] == [201] * RUSH
-    assert not PendingRegistrationMail.objects.exists()
+    assert not OutboxMail.objects.exists()
     subjects = sorted(m["Subject"] for messages in mails.values() for m in messages)
     assert all(len(messages) == 1 for messages in mails.values()), {
         address: len(messages) for address, messages in mails.items()

@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
+from accounts.models import OutboxMail
 from events import services
-from events.models import Event, PendingRegistrationMail, Programme, Registration
+from events.models import Event, Programme, Registration
 from tests.events.conftest import future
 from tests.factories import EventFactory, ProgrammeFactory, SessionFactory, UserFactory
 
@@ -35,7 +36,7 @@ def image_upload(size=(800, 600), fmt="PNG", name="poster.png"):
         "/en/admin/events/session/",
         "/en/admin/events/registration/",
         "/en/admin/events/attendance/",
-        "/en/admin/events/pendingregistrationmail/",
+        "/en/admin/accounts/outboxmail/",
     ],
 )
 def test_admin_lists_open(admin_client, event, url):
@@ -47,18 +48,18 @@ def test_admin_lists_open(admin_client, event, url):
 def test_admin_shows_mail_not_yet_sent_and_cannot_change_it(admin_client, event):
     # Without a commit (this test's transaction) the mail stays owed, as when no worker runs.
     registration = services.register_for_event(user=UserFactory(), event=event)
-    pending = PendingRegistrationMail.objects.get(registration=registration)
+    pending = OutboxMail.objects.get(payload={"registration": registration.pk})
 
-    listing = admin_client.get("/en/admin/events/pendingregistrationmail/")
-    page = admin_client.get(f"/en/admin/events/pendingregistrationmail/{pending.pk}/change/")
+    listing = admin_client.get("/en/admin/accounts/outboxmail/")
+    page = admin_client.get(f"/en/admin/accounts/outboxmail/{pending.pk}/change/")
     change = admin_client.post(
-        f"/en/admin/events/pendingregistrationmail/{pending.pk}/change/", {"kind": "cancelled"}
+        f"/en/admin/accounts/outboxmail/{pending.pk}/change/", {"kind": "registration.cancelled"}
     )
 
-    assert "confirmed" in listing.content.decode()
+    assert "registration.confirmed" in listing.content.decode()
     assert page.status_code == 200
     assert change.status_code == 403
-    assert PendingRegistrationMail.objects.get().kind == "confirmed"
+    assert OutboxMail.objects.get().kind == "registration.confirmed"
 
 
 def test_admin_cancel_action_promotes_from_waitlist(admin_client, event):

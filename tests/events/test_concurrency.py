@@ -17,8 +17,9 @@ from django.core import mail
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from accounts.models import OutboxMail
 from events import services
-from events.models import Event, PendingRegistrationMail, Registration
+from events.models import Event, Registration
 from tests.factories import EventFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,7 +62,7 @@ def test_rush_of_60_for_20_seats_confirms_exactly_20(live_server):
     )
     assert queue == list(range(1, 41))
     # Everyone is told once, whichever request's sender took their mail.
-    assert not PendingRegistrationMail.objects.exists()
+    assert not OutboxMail.objects.exists()
     recipients = [message.to[0] for message in mail.outbox]
     assert len(recipients) == len(set(recipients)) == 60
 

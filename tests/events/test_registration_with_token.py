@@ -9,8 +9,9 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from events import outbox
-from events.models import PendingRegistrationMail, Registration
+from accounts import outbox
+from accounts.models import OutboxMail
+from events.models import Registration
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +105,6 @@ def test_registering_costs_two_queries_on_postgresql(event, django_assert_num_qu
         )
 
     assert response.status_code == 201
-    assert PendingRegistrationMail.objects.get().kind == "confirmed"
+    assert OutboxMail.objects.get().kind == "registration.confirmed"
     assert outbox.send_pending_mail() == 1
     assert [m.subject for m in mail.outbox] == ["You are registered for Podcast workshop"]

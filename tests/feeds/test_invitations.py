@@ -155,7 +155,8 @@ def test_moved_and_removed_sessions_mail_confirmed_registrants(
     for user in (confirmed, waiting):
         api = APIClient()
         api.force_authenticate(user)
-        api.post("/api/v1/events/dmw-talk/register/")
+        with django_capture_on_commit_callbacks(execute=True):
+            api.post("/api/v1/events/dmw-talk/register/")
     organiser = APIClient()
     organiser.force_authenticate(UserFactory(groups=["event_organisers"]))
     later = moving.start + timedelta(days=1)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from booking.models import Booking
 from tests.conftest import TEST_REDIS_URL, database_url
-from tests.core.test_mail_queue import start_worker, wait_for_files
+from tests.mail.test_worker import start_worker, wait_for_files
 from tests.reminders.test_reminders import make_booking
 
 ROOT = Path(__file__).resolve().parents[2]

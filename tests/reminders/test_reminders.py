@@ -70,7 +70,8 @@ def test_session_reminder_to_confirmed_registrants_once(
     for user in (confirmed, waiting):
         api = APIClient()
         api.force_authenticate(user)
-        api.post("/api/v1/events/reminded/register/")
+        with django_capture_on_commit_callbacks(execute=True):
+            api.post("/api/v1/events/reminded/register/")
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -14,7 +14,7 @@ def make_sso_passwords_unusable(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_user_feed_nonce"),
+        ("accounts", "0004_outbox_mail"),
         ("socialaccount", "0006_alter_socialaccount_extra_data"),
     ]
 

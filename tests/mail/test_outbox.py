@@ -1,0 +1,227 @@
+"""The outbox worker: retries with back-off and a cap, a fresh connection after a failure,
+and a batch whose cost in queries does not grow with its size."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.sites.models import Site
+from django.core import mail
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts import outbox
+from accounts.mail import owe_account_mail
+from accounts.models import OutboxMail
+from accounts.privacy import erase_user_data
+from booking import emails as booking_emails
+from events import emails as event_emails
+from events import services as event_services
+from tests.booking.conftest import at
+from tests.booking.factories import RoomFactory
+from tests.factories import EventFactory, SessionFactory, UserFactory
+from tests.reminders.test_reminders import make_booking
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_wake_up():
+    # Rows are owed here by hand; the test decides when the sender runs.
+    cache.add(outbox.SENDER_QUEUED_FLAG, True)
+
+
+def owe_booking_mail(user, day, hour: int = 10):
+    booking = make_booking(at(day, f"{hour:02d}:00"), user=user)
+    booking_emails.owe_mail(booking, booking_emails.CREATED)
+    return booking
+
+
+def make_due():
+    OutboxMail.objects.exclude(send_after=None).update(send_after=timezone.now())
+
+
+def test_retry_waits_1_then_10_then_60_minutes_then_gives_up_after_5_tries(flaky_backend, day):
+    person = UserFactory(language="en", email="refused@example.org")
+    flaky_backend.refused = {person.email}
+    owe_booking_mail(person, day)
+    waits = []
+
+    for _attempt in range(5):
+        make_due()
+        before = timezone.now()
+        assert outbox.send_pending_mail() == 0
+        row = OutboxMail.objects.get()
+        waits.append(None if row.send_after is None else row.send_after - before)
+
+    # Each wait measured from just before the try: the exact step, give or take that try.
+    steps = [timedelta(minutes=1), timedelta(minutes=10), timedelta(hours=1), timedelta(hours=1)]
+    for wait, step in zip(waits[:4], steps, strict=True):
+        assert step <= wait < step + timedelta(seconds=5)
+    assert waits[4] is None
+    assert (row.attempts, row.failed_at is not None) == (5, True)
+    assert row.last_error.startswith("SMTPRecipientsRefused")
+    # Given up: no sweep picks it up again, and the admin still sees it.
+    assert outbox.send_pending_mail() == 0
+    assert OutboxMail.objects.get().attempts == 5
+    assert mail.outbox == []
+
+
+def test_retry_delay_steps_and_cap_exactly():
+    assert [outbox.retry_delay(n) for n in range(1, 7)] == [
+        timedelta(minutes=1),
+        timedelta(minutes=10),
+        timedelta(hours=1),
+        timedelta(hours=1),
+        None,
+        None,
+    ]
+
+
+def test_mail_that_fails_is_sent_on_a_later_try(flaky_backend, day):
+    person = UserFactory(language="en", email="later@example.org")
+    flaky_backend.refused = {person.email}
+    owe_booking_mail(person, day)
+    assert outbox.send_pending_mail() == 0
+
+    flaky_backend.refused = set()
+    assert outbox.send_pending_mail() == 0  # not due for another minute
+    make_due()
+    assert outbox.send_pending_mail() == 1
+
+    assert [m.to for m in mail.outbox] == [[person.email]]
+    assert not OutboxMail.objects.exists()
+
+
+def test_connection_is_reopened_after_a_failure_and_the_rest_of_the_batch_goes(flaky_backend, day):
+    first, refused, last = (
+        UserFactory(language="en", email=f"{name}@example.org")
+        for name in ("first", "refused", "last")
+    )
+    flaky_backend.refused = {refused.email}
+    for hour, person in zip((9, 11, 13), (first, refused, last), strict=True):
+        owe_booking_mail(person, day, hour)
+
+    assert outbox.send_pending_mail() == 2
+
+    assert flaky_backend.log == [
+        "open",
+        "sent first@example.org",
+        "close",  # after the refusal: a fresh session for the rest
+        "open",
+        "sent last@example.org",
+        "close",
+    ]
+    assert OutboxMail.objects.get().attempts == 1
+
+
+def test_sweep_with_nothing_due_opens_no_connection(flaky_backend):
+    assert outbox.send_pending_mail() == 0
+
+    assert flaky_backend.log == ["close"]
+
+
+def test_relay_down_postpones_the_batch_instead_of_holding_its_lease(flaky_backend, day):
+    owe_booking_mail(UserFactory(language="en"), day)
+
+    def relay_down():
+        raise ConnectionRefusedError("relay down")
+
+    flaky_backend.open = lambda self: relay_down()
+
+    assert outbox.send_pending_mail() == 0
+    row = OutboxMail.objects.get()
+    assert row.attempts == 1
+    assert timedelta(seconds=55) < row.send_after - timezone.now() <= timedelta(minutes=1)
+
+
+def test_mail_kind_without_builder_is_dropped_not_retried_forever():
+    OutboxMail.objects.create(kind="gone.kind", payload={})
+
+    assert outbox.send_pending_mail() == 0
+
+    assert not OutboxMail.objects.exists()
+
+
+def mixed_batch(size: int, day):
+    """`size` mails of each kind a batch can hold: booking, registration, session, account."""
+    room = RoomFactory()
+    event = EventFactory(capacity=size, title="Podcast panel")
+    session = SessionFactory(event=event)
+    for n in range(size):
+        person = UserFactory(language="en")
+        booking = make_booking(at(day, "08:00") + timedelta(hours=n), user=person, room=room)
+        booking_emails.owe_mail(booking, booking_emails.CREATED)
+        event_services.register_for_event(user=person, event=event)
+    event_emails.owe_session_mail(session, "moved")
+    person = UserFactory(language="en")
+    for _ in range(size):
+        owe_account_mail(
+            template_prefix="account/email/password_reset_key",
+            email=person.email,
+            context={"user": person, "password_reset_url": "https://example.org/reset/x/"},
+        )
+    return 4 * size
+
+
+@pytest.mark.parametrize("size", [1, 8])
+def test_batch_costs_the_same_queries_whatever_its_size(size, day):
+    total = mixed_batch(size, day)
+    Site.objects.clear_cache()  # each batch reads the site once, whatever ran before
+
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox.send_pending_mail() == total
+
+    # (BEGIN and COMMIT wrap each delete and each lease.)
+    statements = [
+        q["sql"].split()[0] for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")
+    ]
+    # Lease (select, update); bookings; registrations, their sessions (no one waits in
+    # line here); session mail's people and events; account mail's users; the site; and
+    # two empty looks. Sent rows go ten at a time.
+    assert len([s for s in statements if s != "DELETE"]) == 11
+    assert statements.count("DELETE") == -(-total // outbox.FORGET_EVERY)
+    assert len(mail.outbox) == total
+
+
+def test_mail_owed_to_someone_erased_since_is_dropped_unsent(day):
+    person = UserFactory(language="en")
+    owe_booking_mail(person, day)
+    owe_account_mail(
+        template_prefix="account/email/password_reset_key",
+        email=person.email,
+        context={"user": person, "password_reset_url": "https://example.org/reset/x/"},
+    )
+
+    erase_user_data(person)
+
+    assert list(OutboxMail.objects.values_list("kind", flat=True)) == ["booking.created"]
+    assert outbox.send_pending_mail() == 0
+    assert mail.outbox == []
+    assert not OutboxMail.objects.exists()
+
+
+def test_builder_that_fails_postpones_its_own_rows_and_the_rest_goes(day, monkeypatch):
+    person = UserFactory(language="en", email="account@example.org")
+    owe_booking_mail(UserFactory(language="en"), day)
+    owe_account_mail(
+        template_prefix="account/email/password_reset_key",
+        email=person.email,
+        context={"user": person, "password_reset_url": "https://example.org/reset/x/"},
+    )
+
+    def broken_builder(rows):
+        raise KeyError("room")
+
+    monkeypatch.setitem(outbox._builders, "booking.created", broken_builder)
+
+    assert outbox.send_pending_mail() == 1
+
+    assert [m.to for m in mail.outbox] == [[person.email]]
+    waiting = OutboxMail.objects.get()
+    assert (waiting.kind, waiting.attempts, waiting.last_error) == (
+        "booking.created",
+        1,
+        "KeyError: 'room'",
+    )
