@@ -1,7 +1,6 @@
 """The rooms and bookings API of API.md. Views parse, call a service or selector, respond."""
 
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -42,6 +41,13 @@ class BookingErrorMixin:
         return super().handle_exception(exc)
 
 
+# The router's default id pattern takes any text, which reached the database as a lookup
+# ("null", "8 x", a NUL byte). These are the patterns of Django's own int and slug converters
+# (ASCII only: `\d` would also take Arabic-Indic digits); anything else is no such URL.
+ID_PATTERN = "[0-9]+"
+SLUG_PATTERN = "[-a-zA-Z0-9_]+"
+
+
 def parse(serializer_class, data, **kwargs) -> dict:
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
@@ -60,6 +66,7 @@ class LocationViewSet(
     # Locations and rooms are public, as their pages are; only facility managers write.
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsFacilityManagerForWrites]
     lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
     queryset = Location.objects.prefetch_related(
         Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday"))
     ).order_by("name")
@@ -88,6 +95,7 @@ class RoomViewSet(
     serializer_class = RoomSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsFacilityManagerForWrites]
     lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
 
     def get_queryset(self):
         rooms = Room.objects.select_related("location").order_by("location__name", "name")
@@ -156,6 +164,7 @@ class ClosureViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = ClosureSerializer
+    lookup_value_regex = ID_PATTERN
     permission_classes = [permissions.IsAuthenticated, IsFacilityManagerForWrites]
     queryset = Closure.objects.select_related("location", "room").order_by("start")
 
@@ -173,6 +182,7 @@ class BookingViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = BookingSerializer
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -236,17 +246,17 @@ class BookingViewSet(
     @extend_schema(request=None, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        booking = services.approve_booking(booking=self.decidable(pk), actor=request.user)
+        booking = services.approve_booking(booking=self.decidable(), actor=request.user)
         return Response(BookingSerializer(booking).data)
 
     @extend_schema(request=None, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        booking = services.decline_booking(booking=self.decidable(pk), actor=request.user)
+        booking = services.decline_booking(booking=self.decidable(), actor=request.user)
         return Response(BookingSerializer(booking).data)
 
-    def decidable(self, pk):
+    def decidable(self):
         if not is_facility_manager(self.request.user):
             # A 403 that says why, not a 404: the person may well own the booking.
             raise BookingError(_("Only facility managers approve bookings."), code="forbidden")
-        return get_object_or_404(selectors.visible_bookings(self.request.user), pk=pk)
+        return self.get_object()
