@@ -5,11 +5,13 @@ HMAC needs SECRET_KEY), while the token can be shown again on `/my/` at any time
 the nonce kills every old URL at once.
 """
 
+import re
 import secrets
 
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 _SALT = "mediacampus.feed-token"
+_USER_ID = re.compile(r"[0-9]{1,18}")
 
 
 def new_feed_nonce() -> str:
@@ -26,7 +28,9 @@ def user_for_feed_token(token: str):
     from accounts.models import User
 
     user_id, _, digest = token.partition(".")
-    if not user_id.isdigit() or not digest:
+    # ASCII digits of a bigint only: str.isdigit() also takes Arabic-Indic and superscript
+    # digits, which int() then refuses or reads as another number.
+    if not _USER_ID.fullmatch(user_id) or not digest:
         return None
     user = User.objects.filter(pk=int(user_id), is_active=True).first()
     if user is None or not constant_time_compare(feed_token(user), token):

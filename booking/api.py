@@ -1,7 +1,6 @@
 """The rooms and bookings API (docs/api.md). Views parse, call a service or selector, respond."""
 
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -36,6 +35,13 @@ class IsFacilityManagerForWrites(permissions.BasePermission):
         return is_facility_manager(request.user)
 
 
+# The router's default id pattern takes any text, which reached the database as a lookup
+# ("null", "8 x", a NUL byte). These are the patterns of Django's own int and slug converters
+# (ASCII only: `\d` would also take Arabic-Indic digits); anything else is no such URL.
+ID_PATTERN = "[0-9]+"
+SLUG_PATTERN = "[-a-zA-Z0-9_]+"
+
+
 def parse(serializer_class, data, **kwargs) -> dict:
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
@@ -52,6 +58,7 @@ class FacilityViewSet(
     # Locations and rooms are public, as their pages are; only facility managers write.
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsFacilityManagerForWrites]
     lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
 
 
 class LocationViewSet(FacilityViewSet):
@@ -129,6 +136,7 @@ class ClosureViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = ClosureSerializer
+    lookup_value_regex = ID_PATTERN
     permission_classes = [permissions.IsAuthenticated, IsFacilityManagerForWrites]
     queryset = Closure.objects.select_related("location", "room").order_by("start")
 
@@ -145,6 +153,7 @@ class BookingViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = BookingSerializer
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -208,17 +217,17 @@ class BookingViewSet(
     @extend_schema(request=None, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        booking = services.approve_booking(booking=self.decidable(pk), actor=request.user)
+        booking = services.approve_booking(booking=self.decidable(), actor=request.user)
         return Response(BookingSerializer(booking).data)
 
     @extend_schema(request=None, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        booking = services.decline_booking(booking=self.decidable(pk), actor=request.user)
+        booking = services.decline_booking(booking=self.decidable(), actor=request.user)
         return Response(BookingSerializer(booking).data)
 
-    def decidable(self, pk):
+    def decidable(self):
         if not is_facility_manager(self.request.user):
             # A 403 that says why, not a 404: the person may well own the booking.
             raise BookingError(_("Only facility managers approve bookings."), code="forbidden")
-        return get_object_or_404(selectors.visible_bookings(self.request.user), pk=pk)
+        return self.get_object()

@@ -40,7 +40,7 @@ def local_label(value: datetime) -> str:
 def check_span(start: datetime, end: datetime) -> None:
     if timezone.is_naive(start) or timezone.is_naive(end):
         raise ValueError("booking times must be aware datetimes")
-    if start >= end:
+    if start.astimezone(UTC) >= end.astimezone(UTC):
         raise BookingError(_("The end must be after the start."), field="end")
 
 
@@ -154,8 +154,10 @@ def check_closures(room: Room, start: datetime, end: datetime) -> None:
 
 
 def blocked_span(room: Room, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The slot widened by the buffer, in UTC: Amsterdam time minus a timedelta drops the
+    fold, so the second pass of the repeated autumn hour would move an hour back."""
     buffer = timedelta(minutes=room.buffer_minutes)
-    return start - buffer, end + buffer
+    return start.astimezone(UTC) - buffer, end.astimezone(UTC) + buffer
 
 
 def clashing_bookings(

@@ -14,6 +14,16 @@ class OpeningHoursSerializer(serializers.ModelSerializer):
         model = OpeningHours
         fields = ["weekday", "opens", "closes"]
 
+    def validate(self, attrs):
+        # A PATCH makes every field optional, nested ones too; but a list of opening hours
+        # replaces the week, so each entry needs all three.
+        missing = [name for name in self.Meta.fields if name not in attrs]
+        if missing:
+            raise serializers.ValidationError(
+                {name: [_("This field is required.")] for name in missing}, code="required"
+            )
+        return attrs
+
 
 class LocationSerializer(serializers.ModelSerializer):
     opening_hours = OpeningHoursSerializer(many=True, required=False)

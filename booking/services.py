@@ -10,7 +10,7 @@ permissions.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -288,7 +288,11 @@ def series_problems(
             except BookingError as error:
                 reason = str(error.message)
         buffer = timedelta(minutes=room.buffer_minutes)
-        if reason is None and previous_end is not None and start < previous_end + buffer:
+        if (
+            reason is None
+            and previous_end is not None
+            and start < previous_end.astimezone(UTC) + buffer
+        ):
             reason = _("It overlaps the previous occurrence of this series.")
         problems += [(start, end, reason)] if reason else []
         previous_end = end
@@ -314,7 +318,9 @@ def occurrence_spans(rule: str, start: datetime, end: datetime) -> list[tuple[da
             aware = make_aware_strict(local_start)
         except LocalTimeError as error:
             raise BookingError(error.message, field="rrule") from error
-        spans.append((aware, aware + length))
+        # The end in UTC: wall-clock arithmetic would end a 01:30 + 90 minutes on the
+        # autumn change at 03:00, an hour after the 02:00 it really is.
+        spans.append((aware, aware.astimezone(UTC) + length))
     return spans
 
 
@@ -392,7 +398,7 @@ def move_following(
                 new_start = make_aware_strict(wall_clock(occurrence.start) + shift)
             except LocalTimeError as error:
                 raise BookingError(error.message, field="start") from error
-            spans.append((new_start, new_start + length))
+            spans.append((new_start, new_start.astimezone(UTC) + length))
         booker = locked.user or actor
         check_booking_rules(
             user=booker,

@@ -5,7 +5,7 @@ Django's `make_aware` and DRF's DateTimeField pick one reading without saying so
 how a booking ends up an hour off. Every input of a local time goes through here.
 """
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -32,6 +32,17 @@ AMBIGUOUS_MESSAGE = _(
 )
 
 
+# Far enough inside datetime's limits (years 1 and 9999) that a week around a date, a day
+# either side and the conversion to UTC all stay representable. Nobody books outside them.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(9000, 12, 31)
+OUT_OF_RANGE_MESSAGE = _("Give a date between 1900 and 9000.")
+
+
+def within_calendar(day: date) -> bool:
+    return EARLIEST_DAY <= day <= LATEST_DAY
+
+
 class LocalTimeError(ValueError):
     def __init__(self, message, value):
         super().__init__(message % {"value": value.strftime("%Y-%m-%d %H:%M")})
@@ -54,7 +65,19 @@ def make_aware_strict(value: datetime, tz: ZoneInfo = LOCAL_TZ) -> datetime:
 
 
 class StrictDateTimeField(serializers.DateTimeField):
-    """DRF datetime input: an offset is taken as is; a naive time is Amsterdam wall time."""
+    """DRF datetime input: an offset is taken as is; a naive time is Amsterdam wall time.
+
+    The value comes out in UTC. In Amsterdam time, the second pass through the autumn's
+    repeated hour is told apart only by `fold`, which Python drops in arithmetic (02:30
+    minus a 10-minute buffer lands in the first pass) and ignores when it compares two
+    Amsterdam times; in UTC every sum and comparison is the real one.
+    """
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if not within_calendar(moment.date()):
+            raise serializers.ValidationError(OUT_OF_RANGE_MESSAGE, code="out_of_range")
+        return moment.astimezone(UTC)
 
     def enforce_timezone(self, value):
         if value.tzinfo is None:
@@ -76,12 +99,28 @@ class StrictDateTimeFormField(forms.DateTimeField):
 
     def to_python(self, value):
         try:
-            return super().to_python(value)
+            moment = super().to_python(value)
         except forms.ValidationError as error:
             if error.code != "ambiguous_timezone":
                 raise
+            if not within_calendar(error.params["datetime"].date()):
+                # Django reports a time it cannot convert (year 9999) as "ambiguous" too.
+                raise forms.ValidationError(OUT_OF_RANGE_MESSAGE, code="out_of_range") from error
             try:
                 make_aware_strict(error.params["datetime"])
             except LocalTimeError as strict:
                 raise forms.ValidationError(strict.message, code=strict.code) from error
             raise
+        if moment is not None and not within_calendar(moment.date()):
+            raise forms.ValidationError(OUT_OF_RANGE_MESSAGE, code="out_of_range")
+        return moment
+
+
+class CalendarDateField(forms.DateField):
+    """A form date within the years the calendars can show (see `within_calendar`)."""
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not within_calendar(day):
+            raise forms.ValidationError(OUT_OF_RANGE_MESSAGE, code="out_of_range")
+        return day

@@ -24,7 +24,7 @@ from booking import facility_services, selectors, services, weekview
 from booking.errors import BookingError
 from booking.forms import BookingForm, ClosureForm, MoveForm, RoomSearchForm
 from booking.models import Booking, BookingStatus, Closure, OpeningHours, Room
-from booking.timezones import LOCAL_TZ
+from booking.timezones import LOCAL_TZ, within_calendar
 
 
 def room_list(request):
@@ -52,11 +52,7 @@ def room_list(request):
 
 
 def parse_week(value: str | None) -> date:
-    try:
-        day = date.fromisoformat(value) if value else timezone.localdate()
-    except ValueError:
-        day = timezone.localdate()
-    return weekview.week_start(day)
+    return weekview.week_start(parse_day(value))
 
 
 def room_context(request, room: Room, form) -> dict:
@@ -180,10 +176,14 @@ def require_facility_manager(request) -> None:
 
 
 def parse_day(value: str | None) -> date:
+    """A `?week=`/`?day=` date; unreadable means today, a year no calendar shows is 404."""
     try:
-        return date.fromisoformat(value) if value else timezone.localdate()
+        day = date.fromisoformat(value) if value else timezone.localdate()
     except ValueError:
         return timezone.localdate()
+    if not within_calendar(day):
+        raise Http404
+    return day
 
 
 @login_required

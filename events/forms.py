@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Affiliation
-from booking.timezones import StrictDateTimeFormField
+from booking.timezones import CalendarDateField, StrictDateTimeFormField
 from events.images import validate_event_image
 from events.models import EventKind, Programme, Theme
 
@@ -21,10 +21,10 @@ class EventFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("All kinds")), *EventKind.choices], required=False
     )
-    start_from = forms.DateField(
+    start_from = CalendarDateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    start_to = forms.DateField(
+    start_to = CalendarDateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

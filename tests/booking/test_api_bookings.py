@@ -402,3 +402,104 @@ def test_moving_approved_series_needs_approval_again(
     assert [m.subject for m in mail.outbox if m.to == [manager_api.user.email]] == [
         "Approval needed again: Studio B"
     ]
+
+
+def autumn_room(**rules):
+    return RoomFactory(
+        location=LocationFactory(hours={6: ("00:00", "23:00")}), min_duration_minutes=10, **rules
+    )
+
+
+@pytest.mark.parametrize("buffer", [0, 10])
+@pytest.mark.parametrize("offset", ["+02:00", "+01:00"], ids=["first-pass", "second-pass"])
+def test_create_booking_in_repeated_hour_with_offset_is_201(user_api, buffer, offset):
+    day = next_clock_change(spring=False)
+    room = autumn_room(buffer_minutes=buffer)
+
+    response = post(user_api, room, iso(day, f"02:30{offset}"), iso(day, f"02:50{offset}"))
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["start"] == f"{day.isoformat()}T02:30:00{offset}"
+    assert response.json()["end"] == f"{day.isoformat()}T02:50:00{offset}"
+    booking = Booking.objects.get()
+    assert booking.end - booking.start == timedelta(minutes=20)
+    assert booking.start - booking.blocked_from == timedelta(minutes=buffer)
+    assert booking.blocked_until - booking.end == timedelta(minutes=buffer)
+
+
+def test_create_booking_both_passes_of_repeated_hour_do_not_clash(user_api):
+    # First pass 02:10-02:30 (00:10-00:30 UTC), second pass 02:30-02:50 (01:30-01:50 UTC):
+    # an hour apart, so 10-minute buffers leave both free. Read without the fold, the
+    # second one's buffer started at 02:20 of the first pass and swallowed the other.
+    day = next_clock_change(spring=False)
+    room = autumn_room(buffer_minutes=10)
+
+    second = post(user_api, room, iso(day, "02:30+01:00"), iso(day, "02:50+01:00"))
+    first = post(user_api, room, iso(day, "02:10+02:00"), iso(day, "02:30+02:00"))
+
+    assert (second.status_code, first.status_code) == (201, 201)
+
+
+def test_create_booking_end_before_start_across_repeated_hour_is_400(user_api):
+    # 02:50 of the first pass comes before 02:10 of the second (the wall clock runs
+    # backwards), and 02:50 of the second after 02:10 of the first.
+    day = next_clock_change(spring=False)
+    room = autumn_room()
+
+    backwards = post(user_api, room, iso(day, "02:50+01:00"), iso(day, "02:10+02:00"))
+    forwards = post(user_api, room, iso(day, "02:50+02:00"), iso(day, "02:10+01:00"))
+
+    assert backwards.status_code == 400
+    assert backwards.json()["end"] == ["The end must be after the start."]
+    assert forwards.status_code == 201, forwards.json()
+    booking = Booking.objects.get()
+    assert booking.end - booking.start == timedelta(minutes=20)
+
+
+def test_patch_booking_into_second_pass_with_buffer_keeps_fold(user_api):
+    day = next_clock_change(spring=False)
+    room = autumn_room(buffer_minutes=15)
+    created = post(user_api, room, iso(day, "05:00"), iso(day, "05:30")).json()
+
+    response = user_api.patch(
+        f"/api/v1/bookings/{created['id']}/",
+        {"start": iso(day, "02:20+01:00"), "end": iso(day, "02:40+01:00")},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["start"] == f"{day.isoformat()}T02:20:00+01:00"
+    booking = Booking.objects.get()
+    assert booking.start - booking.blocked_from == timedelta(minutes=15)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/bookings/null/approve/"),
+        ("post", "/api/v1/bookings/8%20x/decline/"),
+        ("get", "/api/v1/bookings/null/"),
+        ("post", "/api/v1/bookings/١٢/cancel/"),
+        ("get", "/api/v1/bookings/99999999999999999999999/"),
+        ("post", "/api/v1/bookings/99999999999999999999999/approve/"),
+        ("post", "/api/v1/bookings/" + "9" * 5000 + "/approve/"),
+        ("delete", "/api/v1/closures/null/"),
+        ("delete", "/api/v1/closures/99999999999999999999999/"),
+        ("post", "/api/v1/registrations/null/cancel/"),
+        ("post", "/api/v1/registrations/99999999999999999999999/cancel/"),
+        ("patch", "/api/v1/locations/a%20b/"),
+        ("get", "/api/v1/rooms/a%C2%A0b/availability/"),
+        ("get", "/en/my/bookings/99999999999999999999999/"),
+        ("post", "/en/manage/bookings/99999999999999999999999/approve/"),
+        ("post", "/en/manage/bookings/null/approve/"),
+    ],
+)
+def test_id_that_is_no_id_is_404(manager_api, client, facility_manager, method, path):
+    manager_api.raise_request_exception = False
+    client.raise_request_exception = False
+    client.force_login(facility_manager)
+    caller = client if path.startswith("/en/") else manager_api
+
+    response = getattr(caller, method)(path)
+
+    assert response.status_code == 404

@@ -242,3 +242,29 @@ def test_free_room_search_for_visitor_lists_every_free_room(api_client, db):
     )
 
     assert [r["slug"] for r in response.json()["results"]] == ["hu-only"]
+
+
+def test_patch_location_opening_hours_entry_missing_opens_is_400(manager_api):
+    location = LocationFactory()
+
+    response = manager_api.patch(
+        f"/api/v1/locations/{location.slug}/",
+        {"opening_hours": [{"weekday": 1, "closes": "17:00"}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"opening_hours": {"0": {"opens": ["This field is required."]}}}
+    assert location.opening_hours.count() == 7
+
+
+@pytest.mark.parametrize(
+    "value", ["9999-12-31T23:00:00+00:00", "0001-01-01T00:30:00+01:00", "9500-01-01T10:00"]
+)
+def test_availability_out_of_range_date_is_400(user_api, room, value):
+    response = user_api.get(
+        f"/api/v1/rooms/{room.slug}/availability/", {"start": "2030-01-07T10:00", "end": value}
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["end"]

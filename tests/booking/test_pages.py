@@ -330,3 +330,27 @@ def test_room_detail_form_short_notice_error(user_client):
     html = user_client.post(f"/en/rooms/{room.slug}/", form_data(soon)).content.decode()
 
     assert "at least 2880 minutes" in field_error(html, "start")
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "9999-W52", "0001-01-01", "9001-01-01"])
+def test_room_week_far_out_of_range_is_404(client, room, week):
+    response = client.get(f"/en/rooms/{room.slug}/?week={week}")
+
+    assert response.status_code == 404
+
+
+def test_room_week_unreadable_shows_this_week(client, room):
+    response = client.get(f"/en/rooms/{room.slug}/?week=2027-W99")
+
+    assert response.status_code == 200
+    assert response.context["monday"] == timezone.localdate() - timedelta(
+        days=timezone.localdate().weekday()
+    )
+
+
+def test_manage_bookings_day_out_of_range_is_404(client):
+    client.force_login(UserFactory(groups=["facility_managers"]))
+
+    response = client.get("/en/manage/bookings/?day=9999-12-31")
+
+    assert response.status_code == 404

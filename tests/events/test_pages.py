@@ -519,3 +519,10 @@ def test_cancel_through_the_page_after_start_is_refused(db, client, user):
     assert "can no longer be cancelled" in html.content.decode()
     registration.refresh_from_db()
     assert registration.status == "confirmed"
+
+
+def test_events_page_date_out_of_range_is_a_form_error(db, client):
+    response = client.get("/en/events/?start_from=2026-01-01&start_to=9999-12-31")
+
+    assert response.status_code == 200
+    assert "Give a date between 1900 and 9000." in response.content.decode()

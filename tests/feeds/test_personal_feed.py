@@ -162,3 +162,13 @@ def test_personal_feed_query_count_constant(client, room, day):
     assert _personal_feed_queries(client, 2, room, day) == _personal_feed_queries(
         client, 50, room, day
     )
+
+
+@pytest.mark.parametrize("user_id", ["١٢", "²", "9" * 30, "9" * 5000, "-1", " 1"])
+def test_personal_feed_token_with_odd_user_id_is_404(client, user_id):
+    user = UserFactory()
+    digest = feed_path(api_for(user)).rsplit(".", 2)[1]
+
+    response = client.get(f"/feeds/me/{user_id}.{digest}.ics")
+
+    assert response.status_code == 404
