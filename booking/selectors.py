@@ -4,7 +4,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import JSONObject
 
 from accounts.models import Affiliation
 from accounts.roles import is_facility_manager
@@ -19,6 +21,24 @@ def opening_hours_by_weekday(location_id: int) -> dict[int, list[tuple[time, tim
         "weekday", "opens", "closes"
     ):
         hours[weekday].append((opens, closes))
+    return hours
+
+
+def with_week_hours(rooms: QuerySet) -> QuerySet:
+    """Rooms that carry their location's opening hours, read in the same query; turn them
+    into `opening_hours_by_weekday`'s shape with `week_hours`."""
+    hours = OpeningHours.objects.filter(location_id=OuterRef("location_id")).values(
+        json=JSONObject(weekday="weekday", opens="opens", closes="closes")
+    )
+    return rooms.annotate(week_hours_json=ArraySubquery(hours))
+
+
+def week_hours(room: Room) -> dict[int, list[tuple[time, time]]]:
+    hours: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for row in room.week_hours_json:
+        hours[row["weekday"]].append(
+            (time.fromisoformat(row["opens"]), time.fromisoformat(row["closes"]))
+        )
     return hours
 
 
