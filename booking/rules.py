@@ -169,7 +169,7 @@ def clashing_bookings(
 ) -> list[Booking]:
     """Live bookings of `room` that [start, end) may not share time with, buffers included."""
     return list(
-        Booking.objects.filter(room=room)
+        Booking.objects.of_room(room)
         .blocking(start, end)
         .exclude(pk__in=exclude_ids)
         .order_by("start")
@@ -224,13 +224,15 @@ def check_free(
         .filter(Q(room=room) | Q(location_id=room.location_id))
         .annotate(kind=Value("closure"))
         .values_list("kind", "start", "end", "reason")
+        .order_by()
     )
     bookings = (
-        Booking.objects.filter(room=room)
+        Booking.objects.of_room(room)
         .blocking(start, end)
         .exclude(pk__in=exclude_ids)
         .annotate(kind=Value("booking"), reason=Value(""))
         .values_list("kind", "start", "end", "reason")
+        .order_by()
     )
     found: dict[str, list[Obstacle]] = {"closure": [], "booking": []}
     for kind, *fields in closures.union(bookings, all=True).order_by("start"):

@@ -63,7 +63,7 @@ def room_availability(room: Room, start: datetime, end: datetime) -> Availabilit
         opening_hours_by_weekday(room.location_id), span, LOCAL_TZ
     )
     taken = list(
-        Booking.objects.filter(room=room)
+        Booking.objects.of_room(room)
         .blocking(start, end)
         .values_list("blocked_from", "blocked_until")
     )

@@ -1,6 +1,7 @@
 """The same number of queries for 2 items as for 50 (pretalx's N+1 rule), and the exact
 queries of a booking, the write a rush is made of."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -165,3 +166,21 @@ def test_booking_through_api_costs_seven_queries(day, monkeypatch):
     assert response.status_code == 201
     assert Booking.objects.get().start == start
     assert len(handed_to_queue) == 1
+
+
+def test_overlap_lookup_finds_room_and_time_in_the_gist_index(day):
+    # A room id passed as a plain integer cannot use the bigint room_id column of the GiST
+    # index (btree_gist has no cross-type operators): every room's bookings at that time
+    # would be read and filtered, as the booking rush measured (2.4 ms instead of 0.05 ms).
+    room = RoomFactory()
+    clashes = Booking.objects.of_room(room).blocking(at(day, "10:00"), at(day, "11:00"))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = clashes.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    gist_scan = re.search(r"using (booking_room_blocked_range|booking_booking_no_overlap) ", plan)
+    assert gist_scan is not None, plan
+    assert re.search(r"Index Cond: \(+room_id = ", plan), plan
