@@ -44,6 +44,9 @@ class AccountAdapter(DefaultAccountAdapter):
         # (A social sign-up that needed the form passes here too; SocialAccountAdapter puts
         # the SSO affiliation back right after.)
         user.affiliation = Affiliation.PUBLIC
+        # Unverified until the link in the confirmation mail is followed
+        # (accounts.receivers); an SSO sign-up is verified again by apply_sso_identity.
+        user.email_verified = False
         return super().save_user(request, user, form, commit=commit)
 
     def send_mail(self, template_prefix, email, context):

@@ -7,6 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from accounts import mail, outbox
+        from accounts import mail, outbox, receivers  # noqa: F401 (receivers: allauth's signals)
 
         outbox.register([mail.ACCOUNT], mail.build_account_mail)

@@ -69,6 +69,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     # Secret input of the personal feed URL; see accounts/feed_tokens.py.
     feed_nonce = models.CharField(max_length=64, default=new_feed_nonce, editable=False)
+    # Whether the person may book and register. An account made by staff counts as verified;
+    # a local sign-up is not until it confirms its address; an SSO account always is (its
+    # identity provider vouches for it). Kept by accounts.services, read on every request.
+    email_verified = models.BooleanField(
+        _("email address verified"),
+        default=True,
+        help_text=_("Unset for a sign-up that has not yet followed the link in its mail."),
+    )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

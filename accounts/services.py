@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
@@ -56,13 +57,37 @@ def rotate_feed_token(*, user: User) -> User:
     return user
 
 
+def set_email_verified(*, user: User, verified: bool) -> User:
+    """Store whether the person may book and register (see accounts.selectors)."""
+    if user.email_verified != verified:
+        user.email_verified = verified
+        user.save(update_fields=["email_verified"])
+    return user
+
+
+def record_confirmed_address(*, email_address: EmailAddress) -> None:
+    """allauth confirmed `email_address`: it verifies the person if they sign in with it."""
+    user = email_address.user
+    if email_address.email.lower() == user.email.lower():
+        set_email_verified(user=user, verified=True)
+
+
+def record_primary_address(*, user: User, email_address: EmailAddress) -> None:
+    """The person now signs in with `email_address`: verified only if that address is, or
+    if they sign in through SSO, whose identity provider vouches for them."""
+    verified = email_address.verified or user.socialaccount_set.exists()
+    set_email_verified(user=user, verified=verified)
+
+
 def apply_sso_identity(*, user: User, identity: SsoIdentity) -> User:
     """Store what the identity provider said at this login: affiliation, eduPerson
     affiliations and the roles mapped from its group claim. Runs at every SSO login, so a
     student who becomes staff, or leaves, is re-classified the next time they sign in."""
     user.affiliation = identity.affiliation
     user.sso_affiliations = identity.sso_affiliations
-    fields = ["affiliation", "sso_affiliations"]
+    # The identity provider vouches for the person, whatever its email claim says.
+    user.email_verified = True
+    fields = ["affiliation", "sso_affiliations", "email_verified"]
     if user.has_usable_password():
         # A password (set before SSO accounts were refused one, or by staff) would let the
         # person in after their organisation ended their account.

@@ -1,80 +1,95 @@
-"""Benchmark: free-room search, a room's week of availability, and booking throughput.
+"""Booking rush: 2,000 distinct bookings from 16 keep-alive clients through the API, against
+gunicorn on PostgreSQL, measured against /healthz with the same clients in the same run.
 
-Seeds 200 rooms and 100,000 bookings into the PostgreSQL database of DATABASE_URL (rooms and
-users named bench-*, removed first), then prints p50/p95 latencies and bookings per second
-with 16 parallel clients against a gunicorn server. Not a test; takes a few minutes.
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mc_booking .venv/bin/python bench/booking.py
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mc_booking \
-        .venv/bin/python bench/booking.py --port 8150
+Migrates the database of DATABASE_URL, seeds 200 rooms with 100,000 bookings (rows named
+bench-*, removed first and afterwards), and prints the p50/p95 of the free-room search and of
+a room's week of availability (in process), then the rush: bookings per second, p50/p95/p99,
+the ratio to /healthz and the queries one booking costs. Mail goes to a task queue on Redis
+as in production (REDIS_URL, default redis://127.0.0.1:6379/12, on a queue of its own that
+is emptied afterwards). Exits non-zero when an invariant fails: every response 201, 2,000
+bookings made, no two live bookings of a room overlapping, buffers included.
 """
 
 import argparse
+import asyncio
+import collections
 import json
 import os
 import random
 import statistics
-import subprocess
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-# Measure production settings: DEBUG off (no query log), no HTTPS redirect on localhost.
-os.environ.update(
-    {
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only-" + "x" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "LOG_LEVEL": "WARNING",
-        # Mail goes to a queue in production; printing it to the console would dominate.
-        "EMAIL_URL": "dummymail://",
-    }
+
+from bench.registration import (  # noqa: E402
+    _read_response,
+    forget_queue,
+    percentile,
+    setup_django,
+    start_server,
+    stop_server,
 )
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
-
-from accounts.models import User  # noqa: E402
-from booking import selectors  # noqa: E402
-from booking.models import Booking, Location, OpeningHours, Room, RoomKind  # noqa: E402
-from booking.timezones import LOCAL_TZ  # noqa: E402
 
 ROOMS = 200
 DAYS = 250
-CLIENTS = 16
+RUSH_ROOMS = 50
+RUSH_TITLE = "Bench rush"
 
 
-def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p50 = statistics.median(ordered)
-    p95 = ordered[int(len(ordered) * 0.95) - 1]
-    return f"p50 {p50 * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   (n={len(ordered)})"
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bookings", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--port", type=int, default=8150)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
+    parser.add_argument("--skip-reads", action="store_true", help="only the booking rush")
+    return parser.parse_args()
+
+
+def bench_environment() -> None:
+    """Settings for this process and gunicorn: production's, on a queue nobody else uses."""
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
+    os.environ.setdefault("CELERY_QUEUE", f"bookbench-{os.getpid()}")
+    os.environ.update(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
+            "ALLOWED_HOSTS": "127.0.0.1,testserver",
+            "SECURE_SSL_REDIRECT": "0",
+            "EMAIL_URL": "dummymail://",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
 
 
 def clean() -> None:
+    from accounts.models import User
+    from booking.models import Booking, Location, Room
+
     Booking.objects.filter(room__slug__startswith="bench-").delete()
     Room.objects.filter(slug__startswith="bench-").delete()
     Location.objects.filter(slug__startswith="bench-").delete()
-    User.objects.filter(email__startswith="bench-").delete()
+    User.objects.filter(email__endswith="@bench.invalid").delete()
 
 
-def seed(rng: random.Random) -> tuple[list[Room], list[User], datetime]:
+def seed(clients: int, rng: random.Random):
+    """200 rooms open 07-23 every day, two 90-minute bookings per room and day for 250 days
+    from a month ago, and one user with an API token per client."""
+    from django.db import connection
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from booking.models import Location, OpeningHours, Room, RoomKind
+
     locations = [
         Location.objects.create(slug=f"bench-{i}", name=f"Bench location {i}") for i in range(4)
     ]
@@ -97,14 +112,19 @@ def seed(rng: random.Random) -> tuple[list[Room], list[User], datetime]:
         )
         for i in range(ROOMS)
     )
-    users = [
-        User.objects.create_user(f"bench-{i}@example.org", "bench-password", affiliation="hu")
-        for i in range(CLIENTS)
+    users = User.objects.bulk_create(
+        User(email=f"bench-{i}@bench.invalid", name=f"Bench {i}", affiliation="hu")
+        for i in range(clients)
+    )
+    tokens = [
+        token.key
+        for token in Token.objects.bulk_create(
+            Token(user=user, key=Token.generate_key()) for user in users
+        )
     ]
     first_day = timezone.localdate() - timedelta(days=30)
-    # One INSERT ... SELECT: two 90-minute bookings per room and day, one in the morning
-    # slots (08, 10, 12) and one in the afternoon (14, 16, 18), the slot varying by room
-    # and day. Much faster than building 100,000 model objects.
+    # One INSERT ... SELECT: one 90-minute booking per room and day in the morning slots
+    # (08, 10, 12) and one in the afternoon (14, 16, 18), the slot varying by room and day.
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -128,9 +148,39 @@ def seed(rng: random.Random) -> tuple[list[Room], list[User], datetime]:
             """,
             {"user": users[0].pk, "days": DAYS, "first": first_day},
         )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE booking_booking; ANALYZE booking_room;")
-    return rooms, users, datetime.combine(first_day, clock(0), LOCAL_TZ)
+        # Planner statistics, as autovacuum would have them in production.
+        cursor.execute(
+            "ANALYZE booking_booking, booking_room, booking_closure, booking_openinghours, "
+            "accounts_user, authtoken_token"
+        )
+    return rooms, users, tokens, first_day
+
+
+def rush_work(rooms, first_free_day, count: int, rng: random.Random) -> list[dict]:
+    """`count` bookings that cannot clash: hour-long slots two hours apart (room buffers are
+    at most 15 minutes) in rooms and days the seed left empty, in random order."""
+    slots = [
+        (room, first_free_day + timedelta(days=day), hour)
+        for day in range(60)
+        for room in rooms[:RUSH_ROOMS]
+        for hour in range(8, 22, 2)
+    ]
+    if count > len(slots):
+        sys.exit(f"at most {len(slots)} bookings fit the rush rooms")
+    from booking.timezones import LOCAL_TZ
+
+    bodies = []
+    for room, day, hour in rng.sample(slots, count):
+        start = datetime.combine(day, clock(hour), LOCAL_TZ)
+        bodies.append(
+            {
+                "room": room.slug,
+                "start": start.isoformat(),
+                "end": (start + timedelta(hours=1)).isoformat(),
+                "title": RUSH_TITLE,
+            }
+        )
+    return bodies
 
 
 def timed(call, count: int) -> list[float]:
@@ -142,9 +192,24 @@ def timed(call, count: int) -> list[float]:
     return samples
 
 
-def bench_reads(rooms, user, first: datetime, rng: random.Random) -> None:
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    return (
+        f"p50 {statistics.median(ordered) * 1000:7.1f} ms   "
+        f"p95 {percentile(ordered, 0.95) * 1000:7.1f} ms   (n={len(ordered)})"
+    )
+
+
+def bench_reads(rooms, user, first_day, rng: random.Random) -> None:
+    from rest_framework.test import APIClient
+
+    from booking import selectors
+    from booking.models import Room
+    from booking.timezones import LOCAL_TZ
+
     client = APIClient(SERVER_NAME="127.0.0.1")
     client.force_authenticate(user)
+    first = datetime.combine(first_day, clock(0), LOCAL_TZ)
 
     def search():
         start = first + timedelta(days=rng.randrange(DAYS), hours=rng.randrange(8, 20))
@@ -168,123 +233,182 @@ def bench_reads(rooms, user, first: datetime, rng: random.Random) -> None:
 
     def search_query():
         start = first + timedelta(days=rng.randrange(DAYS), hours=rng.randrange(8, 20))
-        rooms = Room.objects.filter(pk__in=selectors.bookable_rooms(user).values("pk"))
-        list(selectors.rooms_free_between(rooms, start, start + timedelta(hours=2)))
+        bookable = Room.objects.filter(pk__in=selectors.bookable_rooms(user).values("pk"))
+        list(selectors.rooms_free_between(bookable, start, start + timedelta(hours=2)))
 
-    timed(search, 10)  # warm caches and connections
+    timed(search, 10)  # warm caches and the connection
     print(f"free-room search, 2-hour span, 200 rooms:   {percentiles(timed(search, 200))}")
     print(f"  the search query alone (no HTTP, no JSON): {percentiles(timed(search_query, 200))}")
     timed(week, 10)
     print(f"one room's week of availability:            {percentiles(timed(week, 200))}")
 
 
-def start_server(port: int) -> subprocess.Popen:
-    env = dict(os.environ)
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "4",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise SystemExit("gunicorn did not start")
+def queries_per_booking(room, token: str, day) -> int:
+    """One booking through the API in this process, its queries counted; then removed.
+
+    The room is outside the rush's, so the count is that of a booking like the rush's."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    from booking.models import Booking
+    from booking.timezones import LOCAL_TZ
+
+    client = APIClient(SERVER_NAME="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token}")
+    counts = []
+    for hour in (8, 10):  # the first warms up what a worker loads once
+        start = datetime.combine(day, clock(hour), LOCAL_TZ)
+        body = {
+            "room": room.slug,
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=1)).isoformat(),
+        }
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post("/api/v1/bookings/", body, format="json")
+        if response.status_code != 201:
+            sys.exit(f"probe booking refused: {response.status_code} {response.content!r}")
+        counts.append(len(captured))
+    Booking.objects.filter(room=room, start__date__gte=day).delete()
+    return counts[-1]
 
 
-def bench_writes(rooms, users, port: int, seconds: float, rng: random.Random) -> None:
-    tokens = [Token.objects.get_or_create(user=user)[0].key for user in users]
-    first_free_day = timezone.localdate() + timedelta(days=DAYS - 30 + 2)
-    codes: list[int] = []
-    latencies: list[float] = []
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
+def rush(port: int, requests: list[tuple[str, str, str, bytes]], clients: int):
+    """Each client keeps one connection open and sends its next request when the last is
+    answered, taking work from one shared line; all start at the same moment. asyncio in one
+    process, as bench/registration.py: client threads would cost more CPU than the server."""
+    return asyncio.run(_rush(port, requests, clients))
 
-    def client(index: int) -> None:
-        local_rng = random.Random(index)
-        while time.monotonic() < deadline:
-            room = local_rng.choice(rooms)
-            day = first_free_day + timedelta(days=local_rng.randrange(100))
-            start = datetime.combine(day, clock(local_rng.randrange(7, 22)), LOCAL_TZ)
-            body = json.dumps(
-                {
-                    "room": room.slug,
-                    "start": start.isoformat(),
-                    "end": (start + timedelta(hours=1)).isoformat(),
-                    "title": "Bench",
-                }
-            ).encode()
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{port}/api/v1/bookings/",
-                data=body,
-                headers={
-                    "Content-Type": "application/json",
-                    "Authorization": f"Token {tokens[index]}",
-                },
+
+async def _rush(port: int, requests, clients: int):
+    work = collections.deque(requests)
+    results: list[tuple[float, int, bytes]] = []
+    start = asyncio.Event()
+
+    async def client():
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        await start.wait()
+        while work:
+            method, path, token, body = work.popleft()
+            head = (
+                f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Authorization: Token {token}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
             )
             began = time.perf_counter()
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    code = response.status
-            except urllib.error.HTTPError as error:
-                code = error.code
-            with lock:
-                latencies.append(time.perf_counter() - began)
-                codes.append(code)
+            if writer is None:  # the server closed the last one (sync workers do)
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(head.encode() + body)
+            status, response, keep_alive = await _read_response(reader)
+            results.append((time.perf_counter() - began, status, response))
+            if not keep_alive:
+                writer.close()
+                writer = None
+        if writer is not None:
+            writer.close()
+            await writer.wait_closed()
 
-    began = time.monotonic()
-    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-        list(pool.map(client, range(CLIENTS)))
-    elapsed = time.monotonic() - began
-    made = codes.count(201)
-    print(
-        f"bookings through the API, {CLIENTS} clients:      {made / elapsed:7.1f} bookings/s "
-        f"({made} made, {codes.count(409)} conflicts, "
-        f"{len(codes) - made - codes.count(409)} other, in {elapsed:.1f} s)"
+    tasks = [asyncio.create_task(client()) for _ in range(clients)]
+    await asyncio.sleep(0.5)  # every connection open before the clock starts
+    began = time.perf_counter()
+    start.set()
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - began, results
+
+
+def latency_line(results) -> str:
+    latencies = sorted(latency for latency, _status, _body in results)
+    return (
+        f"p50/p95/p99 {percentile(latencies, 0.50) * 1000:.1f} / "
+        f"{percentile(latencies, 0.95) * 1000:.1f} / {percentile(latencies, 0.99) * 1000:.1f} ms"
     )
-    print(f"  request latency:                          {percentiles(latencies)}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8150)
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--keep", action="store_true", help="leave the bench data in place")
-    args = parser.parse_args()
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        raise SystemExit("bench/booking.py measures PostgreSQL: set DATABASE_URL.")
+def overlapping_pairs() -> int:
+    """Live bookings of bench rooms whose slot a neighbour's buffered span touches.
+
+    Sorted by start within a room, any two that overlap imply two neighbours that do."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT count(*) FROM (
+                SELECT b.start, b.blocked_from,
+                       lag(b."end") OVER w AS previous_end,
+                       lag(b.blocked_until) OVER w AS previous_blocked_until
+                FROM booking_booking b JOIN booking_room r ON r.id = b.room_id
+                WHERE r.slug LIKE 'bench-%%' AND b.status IN ('pending', 'confirmed')
+                WINDOW w AS (PARTITION BY b.room_id ORDER BY b.start, b.id)
+            ) AS ordered
+            WHERE blocked_from < previous_end OR start < previous_blocked_until
+            """
+        )
+        return cursor.fetchone()[0]
+
+
+def check_invariants(results, count: int) -> bool:
+    from booking.models import Booking
+
+    statuses = collections.Counter(status for _latency, status, _body in results)
+    made = Booking.objects.filter(room__slug__startswith="bench-", title=RUSH_TITLE)
+    bodies = [json.loads(body) for _latency, status, body in results if status == 201]
+    checks = {
+        f"every response 201 ({dict(statuses)})": statuses == {201: count},
+        f"{count} bookings in the database": made.live().count() == count,
+        f"{count} distinct ids answered": len({body["id"] for body in bodies}) == count,
+        "no two live bookings of a room overlap, buffers included": overlapping_pairs() == 0,
+    }
+    for name, ok in checks.items():
+        print(f"  [{'ok' if ok else 'FAIL'}] {name}")
+    return all(checks.values())
+
+
+def main():
+    args = parse_args()
+    bench_environment()
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
     rng = random.Random(2026)
+    call_command("migrate", verbosity=0, interactive=False)
     clean()
     began = time.perf_counter()
-    rooms, users, first = seed(rng)
-    print(
-        f"seeded {len(rooms)} rooms and {Booking.objects.filter(room__in=rooms).count()} "
-        f"bookings in {time.perf_counter() - began:.1f} s"
-    )
-    bench_reads(rooms, users[0], first, rng)
-    connection.close()
-    server = start_server(args.port)
+    rooms, users, tokens, first_day = seed(args.clients, rng)
+    print(f"seeded {len(rooms)} rooms and {len(rooms) * DAYS * 2} bookings")
+    print(f"  in {time.perf_counter() - began:.1f} s")
     try:
-        bench_writes(rooms, users, args.port, args.seconds, rng)
+        if not args.skip_reads:
+            bench_reads(rooms, users[0], first_day, rng)
+        first_free_day = timezone.localdate() + timedelta(days=DAYS - 30 + 2)
+        queries = queries_per_booking(rooms[-1], tokens[0], first_free_day)
+        bodies = rush_work(rooms, first_free_day, args.bookings, rng)
+        bookings = [
+            ("POST", "/api/v1/bookings/", tokens[n % len(tokens)], json.dumps(body).encode())
+            for n, body in enumerate(bodies)
+        ]
+        health = [("GET", "/healthz", tokens[0], b"")] * args.bookings
+        connection.close()
+        server = start_server(args)
+        try:
+            rush(args.port, health[:200], args.clients)  # warm up every worker and thread
+            health_elapsed, health_results = rush(args.port, health, args.clients)
+            elapsed, results = rush(args.port, bookings, args.clients)
+        finally:
+            stop_server(server)
+        health_rate = len(health_results) / health_elapsed
+        rate = len(results) / elapsed
+        print(f"baseline /healthz:  {health_rate:.0f} requests/s, {latency_line(health_results)}")
+        print(f"bookings:           {len(results)} in {elapsed:.2f} s, {args.clients} clients")
+        print(f"throughput:         {rate:.0f} bookings/s, {latency_line(results)}")
+        print(f"ratio:              {rate / health_rate:.2f} of /healthz")
+        print(f"queries per booking: {queries}")
+        ok = check_invariants(results, args.bookings)
     finally:
-        server.terminate()
-        server.wait()
-    if not args.keep:
         clean()
+        forget_queue()
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ from django.contrib.postgres.fields import RangeOperators
 from django.contrib.postgres.indexes import GistIndex
 from django.db import models
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from booking.ranges import TsTzRange
@@ -194,6 +195,15 @@ LIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
 
 class BookingQuerySet(models.QuerySet):
+    def of_room(self, room):
+        """Bookings of `room`, its id typed bigint like the column.
+
+        The GiST index over (room_id, blocked range) serves `room_id = x` only for a bigint
+        x (btree_gist has no cross-type operators), and a plain parameter arrives as an
+        integer: the index then finds every room's bookings at that time and filters them.
+        """
+        return self.filter(room_id=Cast(Value(room.pk), models.BigIntegerField()))
+
     def live(self):
         """Bookings that hold their slot: pending and confirmed."""
         return self.filter(status__in=LIVE_STATUSES)

@@ -4,7 +4,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import JSONObject
 
 from accounts.roles import is_facility_manager
 from booking import intervals
@@ -18,6 +20,24 @@ def opening_hours_by_weekday(location_id: int) -> dict[int, list[tuple[time, tim
         "weekday", "opens", "closes"
     ):
         hours[weekday].append((opens, closes))
+    return hours
+
+
+def with_week_hours(rooms: QuerySet) -> QuerySet:
+    """Rooms that carry their location's opening hours, read in the same query; turn them
+    into `opening_hours_by_weekday`'s shape with `week_hours`."""
+    hours = OpeningHours.objects.filter(location_id=OuterRef("location_id")).values(
+        json=JSONObject(weekday="weekday", opens="opens", closes="closes")
+    )
+    return rooms.annotate(week_hours_json=ArraySubquery(hours))
+
+
+def week_hours(room: Room) -> dict[int, list[tuple[time, time]]]:
+    hours: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for row in room.week_hours_json:
+        hours[row["weekday"]].append(
+            (time.fromisoformat(row["opens"]), time.fromisoformat(row["closes"]))
+        )
     return hours
 
 
@@ -42,7 +62,7 @@ def room_availability(room: Room, start: datetime, end: datetime) -> Availabilit
         opening_hours_by_weekday(room.location_id), span, LOCAL_TZ
     )
     taken = list(
-        Booking.objects.filter(room=room)
+        Booking.objects.of_room(room)
         .blocking(start, end)
         .values_list("blocked_from", "blocked_until")
     )

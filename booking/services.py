@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_facility_manager
-from booking import emails, recurrence, rules
+from booking import emails, recurrence, rules, selectors
 from booking.errors import BookingError
 from booking.models import Booking, BookingStatus, Room, Series
 from booking.timezones import LOCAL_TZ, LocalTimeError, make_aware_strict
@@ -27,8 +27,33 @@ OVERLAP_CONSTRAINT = "booking_booking_no_overlap"
 
 
 def lock_room(room: Room) -> Room:
-    """Take the room's row lock; every writer of the room's bookings queues here."""
-    return Room.objects.select_for_update().select_related("location").get(pk=room.pk)
+    """Take the room's row lock; every writer of the room's bookings queues here.
+
+    The room is read afresh with its location and the location's opening hours
+    (`week_hours`, what rules.opening_problem reads). Only the room row is locked: the
+    location's would make every room of a building wait for each other."""
+    rooms = Room.objects.select_for_update(of=("self",)).select_related("location")
+    locked = selectors.with_week_hours(rooms).get(pk=room.pk)
+    locked.week_hours = selectors.week_hours(locked)
+    return locked
+
+
+def overlap_refusal(
+    error: IntegrityError, room: Room, start: datetime, end: datetime, exclude_ids=()
+) -> BookingError:
+    """The database's own overlap refusal as a conflict; any other integrity error as is.
+
+    Call once the refused statement is rolled back (to a savepoint or whole)."""
+    if OVERLAP_CONSTRAINT not in str(error):
+        raise error
+    clashes = rules.clashing_bookings(room, start, end, exclude_ids)
+    if clashes:
+        return rules.clash_error(room, clashes)
+    return BookingError(
+        _("%(room)s was booked for this time a moment ago.") % {"room": room.name},
+        code="conflict",
+        conflicts=[(start, end)],
+    )
 
 
 def save_guarded(booking: Booking, room: Room, **save_kwargs) -> None:
@@ -40,16 +65,8 @@ def save_guarded(booking: Booking, room: Room, **save_kwargs) -> None:
         with transaction.atomic():
             booking.save(**save_kwargs)
     except IntegrityError as error:
-        if OVERLAP_CONSTRAINT not in str(error):
-            raise
-        clashes = rules.clashing_bookings(room, booking.start, booking.end, (booking.pk or 0,))
-        if clashes:
-            raise rules.clash_error(room, clashes) from error
-        raise BookingError(
-            _("%(room)s was booked for this time a moment ago.") % {"room": room.name},
-            code="conflict",
-            conflicts=[(booking.start, booking.end)],
-        ) from error
+        exclude_ids = (booking.pk or 0,)
+        raise overlap_refusal(error, room, booking.start, booking.end, exclude_ids) from error
 
 
 @contextmanager
@@ -89,10 +106,11 @@ def _overlap_check(mode: str) -> None:
         cursor.execute(f"SET CONSTRAINTS {OVERLAP_CONSTRAINT} {mode}")
 
 
-def check_booking_rules(
+def check_booker_rules(
     *, user, room: Room, start: datetime, end: datetime, attendees: int, on_behalf: bool
 ) -> None:
-    """The checks that need no lock, in the order a person would fix them."""
+    """The checks of the booker's request that read no table, in the order a person would
+    fix them."""
     rules.check_span(start, end)
     rules.check_room_active(room)
     if not on_behalf:
@@ -101,6 +119,15 @@ def check_booking_rules(
     if not on_behalf:
         rules.check_duration(room, start, end)
         rules.check_timing(room, start)
+
+
+def check_booking_rules(
+    *, user, room: Room, start: datetime, end: datetime, attendees: int, on_behalf: bool
+) -> None:
+    """Every check but the overlap, on a room from lock_room."""
+    check_booker_rules(
+        user=user, room=room, start=start, end=end, attendees=attendees, on_behalf=on_behalf
+    )
     rules.check_opening_hours(room, start, end)
     rules.check_closures(room, start, end)
 
@@ -136,29 +163,40 @@ def create_booking(
 ) -> Booking:
     """Book `room` for [start, end): confirmed, or pending where the room needs approval.
 
-    `moving_with`: bookings that move away in the same `rearranging` block."""
-    with transaction.atomic():
-        check_booking_rules(
-            user=user, room=room, start=start, end=end, attendees=attendees, on_behalf=on_behalf
-        )
-        room = lock_room(room)
-        rules.check_no_clash(room, start, end, moving_with)
-        blocked_from, blocked_until = rules.blocked_span(room, start, end)
-        booking = Booking(
-            room=room,
-            user=user,
-            title=title,
-            public_title=public_title,
-            attendees=attendees,
-            start=start,
-            end=end,
-            blocked_from=blocked_from,
-            blocked_until=blocked_until,
-            status=initial_status(user, room, on_behalf=on_behalf),
-        )
-        save_guarded(booking, room)
-        if not on_behalf:
-            emails.owe_mail(booking, emails.CREATED)
+    `moving_with`: bookings that move away in the same `rearranging` block.
+
+    Every query counts here (a booking rush is bound by round trips): the rules that read
+    no table come first, then the lock, the room's opening hours read with it, closures and
+    overlaps in one query, and the insert. The insert needs no savepoint of its own: on the
+    database's overlap refusal this transaction (a savepoint inside a caller's) rolls back
+    whole, and the conflict is described after it.
+    """
+    check_booker_rules(
+        user=user, room=room, start=start, end=end, attendees=attendees, on_behalf=on_behalf
+    )
+    try:
+        with transaction.atomic():
+            room = lock_room(room)
+            rules.check_opening_hours(room, start, end)
+            rules.check_free(room, start, end, moving_with)
+            blocked_from, blocked_until = rules.blocked_span(room, start, end)
+            booking = Booking(
+                room=room,
+                user=user,
+                title=title,
+                public_title=public_title,
+                attendees=attendees,
+                start=start,
+                end=end,
+                blocked_from=blocked_from,
+                blocked_until=blocked_until,
+                status=initial_status(user, room, on_behalf=on_behalf),
+            )
+            booking.save()
+            if not on_behalf:
+                emails.owe_mail(booking, emails.CREATED)
+    except IntegrityError as error:
+        raise overlap_refusal(error, room, start, end, moving_with) from error
     return booking
 
 

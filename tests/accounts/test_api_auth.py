@@ -49,7 +49,7 @@ def test_token_with_bad_credentials_is_400(api_client, body):
 
 
 def test_token_refused_for_unverified_signup(api_client):
-    user = UserFactory(email="new@example.org")
+    user = UserFactory(email="new@example.org", email_verified=False)
     EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
 
     response = api_client.post(

@@ -57,6 +57,6 @@ def manager_api(facility_manager):
 
 @pytest.fixture
 def unverified_user(db):
-    user = UserFactory(affiliation="partner")
+    user = UserFactory(affiliation="partner", email_verified=False)
     EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
     return user

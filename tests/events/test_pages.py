@@ -176,7 +176,7 @@ def test_page_registration_outside_audience_is_refused(db, client):
 
 
 def test_page_registration_with_unverified_email_is_refused(event, client):
-    person = UserFactory()
+    person = UserFactory(email_verified=False)
     EmailAddress.objects.create(user=person, email=person.email, verified=False)
     login(client, person)
 

@@ -99,7 +99,7 @@ def test_register_outside_audience_is_forbidden(db):
 
 
 def test_register_with_unverified_email_is_forbidden(event):
-    person = UserFactory()
+    person = UserFactory(email_verified=False)
     EmailAddress.objects.create(user=person, email=person.email, verified=False, primary=True)
 
     response = register(person)
