@@ -16,6 +16,7 @@ from booking.models import Booking, Room
 from booking.services import OVERLAP_CONSTRAINT, create_booking
 from tests.booking.conftest import at, next_monday
 from tests.booking.factories import RoomFactory
+from tests.conftest import constraint_dropped
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -137,14 +138,10 @@ def test_control_check_then_insert_races_and_the_constraint_stops_it():
 
 @pytest.fixture
 def without_overlap_constraint(transactional_db):
-    constraint = next(c for c in Booking._meta.constraints if c.name == OVERLAP_CONSTRAINT)
-    with connection.schema_editor() as editor:
-        editor.remove_constraint(Booking, constraint)
-    yield
-    # The control leaves overlaps behind, which the constraint would not let back in.
-    Booking.objects.all().delete()
-    with connection.schema_editor() as editor:
-        editor.add_constraint(Booking, constraint)
+    with constraint_dropped(
+        Booking, OVERLAP_CONSTRAINT, cleanup=lambda: Booking.objects.all().delete()
+    ):
+        yield
 
 
 def _rush_for_one_slot(room, day):
