@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from booking.models import Booking
 from events.models import Attendance, Registration, RegistrationStatus
 from events.selectors import registrations_of_user
 from events.services import cancel_registration
@@ -53,6 +54,9 @@ def erase_user_data(user) -> None:
         if registration.first_start is None or registration.first_start > now:
             cancel_registration(registration=registration, actor=user)
     with transaction.atomic():
+        # The rooms the person booked for sessions belong to the events, which go on: taken
+        # off the person before booking's own erase (which runs next) cancels their bookings.
+        Booking.objects.filter(user=user, event_session__isnull=False).update(user=None)
         Attendance.objects.filter(registration__user=user).update(checked_in_by=None)
         Attendance.objects.filter(checked_in_by=user).update(checked_in_by=None)
         Registration.objects.filter(user=user).update(user=None)
