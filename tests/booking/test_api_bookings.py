@@ -31,6 +31,7 @@ def test_create_booking_returns_201_confirmed(user_api, room, day):
 
 def test_create_booking_anonymous_is_401(api_client, room, day):
     assert post(api_client, room, iso(day, "10:00"), iso(day, "11:00")).status_code == 401
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_pending_when_room_needs_approval(user_api, day):
@@ -61,6 +62,7 @@ def test_create_booking_pending_holds_slot(user_api, day):
     response = post(user_api, room, iso(day, "10:00"), iso(day, "11:00"))
 
     assert response.status_code == 409
+    assert Booking.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -111,6 +113,7 @@ def test_create_booking_too_short_notice_is_400(user_api):
 
     assert response.status_code == 400
     assert "600 minutes" in response.json()["start"][0]
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_in_past_is_400(user_api, room):
@@ -120,6 +123,7 @@ def test_create_booking_in_past_is_400(user_api, room):
 
     assert response.status_code == 400
     assert response.json() == {"start": ["The start is in the past."]}
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_too_far_ahead_is_400(user_api):
@@ -130,6 +134,7 @@ def test_create_booking_too_far_ahead_is_400(user_api):
 
     assert response.status_code == 400
     assert "14 days" in response.json()["start"][0]
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_more_attendees_than_capacity_is_400(user_api, day):
@@ -139,6 +144,7 @@ def test_create_booking_more_attendees_than_capacity_is_400(user_api, day):
 
     assert response.status_code == 400
     assert list(response.json()) == ["attendees"]
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_wrong_affiliation_is_403(api_client, day):
@@ -158,6 +164,7 @@ def test_create_booking_unverified_email_is_403(api_client, unverified_user, roo
 
     assert response.status_code == 403
     assert "Verify your email address" in response.json()["detail"]
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_inactive_room_is_400(user_api, day):
@@ -167,6 +174,7 @@ def test_create_booking_inactive_room_is_400(user_api, day):
 
     assert response.status_code == 400
     assert list(response.json()) == ["room"]
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_naive_time_in_spring_gap_is_400(user_api):
@@ -177,6 +185,7 @@ def test_create_booking_naive_time_in_spring_gap_is_400(user_api):
 
     assert response.status_code == 400
     assert "does not exist" in response.json()["start"][0]
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_naive_time_in_autumn_repeat_is_400(user_api):
@@ -187,6 +196,7 @@ def test_create_booking_naive_time_in_autumn_repeat_is_400(user_api):
 
     assert response.status_code == 400
     assert "happens twice" in response.json()["end"][0]
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_repeat_time_with_offset_is_taken(user_api):
@@ -210,6 +220,7 @@ def test_create_booking_across_autumn_change_keeps_real_length(user_api):
 
     assert response.status_code == 400
     assert "at most 150 minutes" in response.json()["end"][0]
+    assert Booking.objects.count() == 0
 
 
 def test_get_booking_of_someone_else_is_404(user_api, room, day):
@@ -220,6 +231,7 @@ def test_get_booking_of_someone_else_is_404(user_api, room, day):
     assert user_api.get(f"/api/v1/bookings/{booking_id}/").status_code == 404
     assert user_api.post(f"/api/v1/bookings/{booking_id}/cancel/").status_code == 404
     assert user_api.get("/api/v1/bookings/").json()["count"] == 0
+    assert Booking.objects.get(pk=booking_id).status == BookingStatus.CONFIRMED
 
 
 def test_list_bookings_staff_sees_all_with_filters(user_api, manager_api, day):
@@ -304,3 +316,5 @@ def test_approve_confirmed_booking_is_400(user_api, manager_api, room, day):
     booking_id = post(user_api, room, iso(day, "10:00"), iso(day, "11:00")).json()["id"]
 
     assert manager_api.post(f"/api/v1/bookings/{booking_id}/approve/").status_code == 400
+
+    assert Booking.objects.get(pk=booking_id).sequence == 0
