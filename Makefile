@@ -71,8 +71,8 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 
 messages: $(VENV)/.dev-installed
-	$(BIN)/python manage.py makemessages -l nl --ignore=.venv --ignore=node_modules --no-obsolete
-	$(BIN)/python manage.py compilemessages --ignore=.venv
+	$(BIN)/python manage.py makemessages -l nl --ignore=.venv --ignore=node_modules --ignore=mutants --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=mutants
 
 # Regenerates the pinned locks from pyproject.toml (needs uv: `pip install uv`).
 lock:
@@ -80,4 +80,4 @@ lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements/dev.lock -q
 
 clean:
-	rm -rf $(VENV) .pgdata/ media/ tests/oidc/node_modules tests/e2e/node_modules tests/feeds/icaljs/node_modules
+	rm -rf $(VENV) .pgdata/ media/ mutants/ tests/oidc/node_modules tests/e2e/node_modules tests/feeds/icaljs/node_modules
