@@ -249,3 +249,100 @@ def test_cancel_following_by_a_stranger_is_404_and_changes_nothing(user_api, day
 
     assert response.status_code == 404
     assert rows() == before
+
+
+def test_move_following_of_a_single_booking_moves_just_it(user_api, room, day):
+    booking_id = user_api.post(
+        "/api/v1/bookings/",
+        {"room": room.slug, "start": at(day, "09:00").isoformat()}
+        | {"end": at(day, "10:00").isoformat(), "title": "Montage"},
+        format="json",
+    ).json()["id"]
+
+    response = user_api.patch(
+        f"/api/v1/bookings/{booking_id}/",
+        {
+            "start": at(day, "13:00").isoformat(),
+            "end": at(day, "14:30").isoformat(),
+            "title": "Montage 2",
+            "scope": "following",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200
+    stored = Booking.objects.values_list("start", "end", "title", "sequence")
+    assert list(stored) == [(at(day, "13:00"), at(day, "14:30"), "Montage 2", 1)]
+
+
+def test_cancel_following_of_a_single_booking_cancels_just_it(user_api, room, day):
+    booking_id = user_api.post(
+        "/api/v1/bookings/",
+        {"room": room.slug, "start": at(day, "09:00").isoformat()}
+        | {"end": at(day, "10:00").isoformat(), "title": "Montage"},
+        format="json",
+    ).json()["id"]
+
+    response = user_api.post(f"/api/v1/bookings/{booking_id}/cancel/", {"scope": "following"})
+
+    assert response.status_code == 200
+    assert list(Booking.objects.values_list("status", "sequence")) == [("cancelled", 1)]
+
+
+def test_move_following_twice_raises_sequence_each_time_and_owes_new_reminders(user_api, day):
+    from booking.reminders import send_booking_reminders
+
+    room = RoomFactory()
+    ids = [
+        b["id"] for b in post_series(user_api, room, day, "FREQ=DAILY;COUNT=2").json()["results"]
+    ]
+    reminded = send_booking_reminders(now=at(day + timedelta(days=1), "08:00"))
+    for start, end in (("11:00", "12:00"), ("13:00", "14:00")):
+        user_api.patch(
+            f"/api/v1/bookings/{ids[0]}/",
+            {
+                "start": at(day, start).isoformat(),
+                "end": at(day, end).isoformat(),
+                "scope": "following",
+            },
+            format="json",
+        )
+
+    stored = Booking.objects.order_by("start").values_list("sequence", "reminder_sent_at")
+    assert reminded == 1  # the second occurrence, which then moves
+    assert list(stored) == [(2, None), (2, None)]
+
+
+def test_cancel_a_cancelled_booking_is_400_and_changes_nothing(user_api, room, day):
+    booking_id = user_api.post(
+        "/api/v1/bookings/",
+        {"room": room.slug, "start": at(day, "09:00").isoformat()}
+        | {"end": at(day, "10:00").isoformat(), "title": "Montage"},
+        format="json",
+    ).json()["id"]
+    user_api.post(f"/api/v1/bookings/{booking_id}/cancel/")
+    before = rows()
+
+    response = user_api.post(f"/api/v1/bookings/{booking_id}/cancel/")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "This booking is already cancelled or declined."}
+    assert rows() == before
+
+
+def test_approve_a_declined_booking_is_400_and_changes_nothing(user_api, manager_api, day):
+    room = RoomFactory(requires_approval=True)
+    booking_id = user_api.post(
+        "/api/v1/bookings/",
+        {"room": room.slug, "start": at(day, "09:00").isoformat()}
+        | {"end": at(day, "10:00").isoformat(), "title": "Montage"},
+        format="json",
+    ).json()["id"]
+    manager_api.post(f"/api/v1/bookings/{booking_id}/decline/")
+    before = rows()
+
+    response = manager_api.post(f"/api/v1/bookings/{booking_id}/approve/")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Only a pending booking can be approved or declined."}
+    assert rows() == before

@@ -10,7 +10,7 @@ from booking.models import Booking
 from events.models import Attendance, Session
 from events.services import register_for_event
 from tests.booking.factories import RoomFactory
-from tests.events.conftest import future
+from tests.events.conftest import api_for, future
 from tests.factories import EventFactory, ProgrammeFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -185,3 +185,49 @@ def test_check_in_records_who_and_when_once(organiser_api, monkeypatch):
     assert again.json()["attended_sessions"] == [session.pk]
     stored = Attendance.objects.values_list("session", "checked_in_at", "checked_in_by")
     assert list(stored) == [(session.pk, first_time, organiser_api.user.pk)]
+
+
+def test_undoing_one_check_in_keeps_the_others_at_that_session(organiser_api):
+    course = EventFactory(slug="llo-data", kind="llo_course")
+    session = SessionFactory(event=course, start=future(days=3))
+    first, second = (register_for_event(user=UserFactory(), event=course) for _ in range(2))
+    for registration in (first, second):
+        organiser_api.post(
+            f"/api/v1/registrations/{registration.pk}/attendance/",
+            {"session": session.pk, "present": True},
+        )
+
+    response = organiser_api.post(
+        f"/api/v1/registrations/{first.pk}/attendance/", {"session": session.pk, "present": False}
+    )
+
+    assert response.status_code == 200
+    assert list(Attendance.objects.values_list("registration", flat=True)) == [second.pk]
+
+
+def test_editing_an_event_without_renaming_it_leaves_its_room_booking_alone(organiser_api, lab):
+    create_event(organiser_api, future())
+    held = Booking.objects.get()
+    before = (held.sequence, held.updated_at)
+
+    response = organiser_api.patch("/api/v1/events/xr/", {"capacity": 40}, format="json")
+
+    assert response.status_code == 200
+    held.refresh_from_db()
+    assert (held.sequence, held.updated_at) == before
+
+
+def test_renaming_an_event_after_staff_cancelled_its_room_leaves_that_booking(organiser_api, lab):
+    # A facility manager may cancel the room booking itself; the session still points at it.
+    create_event(organiser_api, future())
+    held = Booking.objects.get()
+    manager = UserFactory(groups=["facility_managers"])
+    assert api_for(manager).post(f"/api/v1/bookings/{held.pk}/cancel/").status_code == 200
+    held.refresh_from_db()
+    before = (held.title, held.sequence, held.updated_at)
+
+    response = organiser_api.patch("/api/v1/events/xr/", {"title": "XR for journalists"})
+
+    assert response.status_code == 200
+    held.refresh_from_db()
+    assert (held.title, held.sequence, held.updated_at) == before
