@@ -349,3 +349,21 @@ def test_staff_move_skips_the_bookers_rules_but_keeps_the_rooms(user, user_api, 
     assert by_staff.status_code == 200
     booking = Booking.objects.get()
     assert (booking.user, booking.start) == (user, now + 30 * MINUTE)
+
+
+def test_clash_names_the_booking_in_local_24_hour_time(user_api, now):
+    # 14:00 in Amsterdam: a 12-hour clock ("02:00") or UTC ("13:00") would both read wrong.
+    room = RoomFactory(name="Studio 4")
+    start = now.replace(hour=14)
+    book(user_api, room, start, start + timedelta(hours=1))
+    before = rows()
+
+    response = book(user_api, room, start + 30 * MINUTE, start + timedelta(hours=2))
+
+    assert response.status_code == 409
+    detail = response.json()["detail"]
+    assert detail.startswith("Studio 4 is already booked from ")
+    assert " 14:00 to " in detail
+    assert detail.endswith(" 15:00.")
+    assert str(start.year) in detail
+    assert rows() == before
