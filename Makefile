@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate seed messages lock clean
+.PHONY: run test lint format migrate seed messages lock clean mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,15 @@ test: $(VENV)/.dev-installed $(OIDC_PROVIDER) $(ICALJS) $(E2E_AXE)
 	@test -x /usr/bin/chromium || echo "Chromium not found: the browser tests (tests/e2e) are skipped; enable them with: apt-get install chromium"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Mutation testing (not part of `make test`): mutmut changes booking/rules.py and the booking
+# and events services one small step at a time and runs the tests that reach each change; a
+# change no test notices "survives". Configured in pyproject.toml ([tool.mutmut]); stopped
+# after 15 minutes (a later run resumes where it stopped). `.venv/bin/mutmut show <name>`
+# shows a survivor; `.venv/bin/mutmut browse` all of them.
+mutation: $(VENV)/.dev-installed
+	-timeout 900 $(BIN)/mutmut run --max-children 1
+	$(BIN)/mutmut results
+
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -62,8 +71,8 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 
 messages: $(VENV)/.dev-installed
-	$(BIN)/python manage.py makemessages -l nl --ignore=.venv --ignore=node_modules --no-obsolete
-	$(BIN)/python manage.py compilemessages --ignore=.venv
+	$(BIN)/python manage.py makemessages -l nl --ignore=.venv --ignore=node_modules --ignore=mutants --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=mutants
 
 # Regenerates the pinned locks from pyproject.toml (needs uv: `pip install uv`).
 lock:
@@ -71,4 +80,4 @@ lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements/dev.lock -q
 
 clean:
-	rm -rf $(VENV) .pgdata/ media/ tests/oidc/node_modules tests/e2e/node_modules tests/feeds/icaljs/node_modules
+	rm -rf $(VENV) .pgdata/ media/ mutants/ tests/oidc/node_modules tests/e2e/node_modules tests/feeds/icaljs/node_modules

@@ -10,6 +10,7 @@ case from CLIENTS threads, round-robin over the instances (the load balancer's p
 - POST /api/v1/bookings/         (token; every request a distinct free slot, so all are 201)
 
 and prints requests per second and p50/p95 per case, and the two-instance/one-instance ratio.
+Exits 1 if any request (warm-up included) was not answered 200/201.
 Loopback only; stops by itself; a few minutes. Drops its database afterwards.
 
     .venv/bin/python bench/cluster.py                  # PostgreSQL and Redis on 127.0.0.1
@@ -246,8 +247,10 @@ def measure(count, static_root, tokens, slots, arguments, queue) -> dict:
     try:
         for name, make_request in cases(tokens, slots).items():
             # Warm-up: every worker imports, connects and fills its template cache once.
-            run_case(urls, 8 * count, min(arguments.clients, 8), make_request)
+            warm_up = run_case(urls, 8 * count, min(arguments.clients, 8), make_request)
             results[name] = run_case(urls, arguments.requests, arguments.clients, make_request)
+            # A request that failed while warming up failed all the same.
+            results[name]["failures"][:0] = warm_up["failures"]
     finally:
         for _url, process, _log in instances:
             stop(process)
@@ -307,6 +310,11 @@ def main() -> None:
         for name, r in results[count].items():
             for failure in r["failures"][:3]:
                 print(f"failure ({count} instance(s), {name}): {failure}")
+    failed = sum(len(r["failures"]) for by_case in results.values() for r in by_case.values())
+    if failed:
+        # Numbers measured over failing requests mean nothing: say so to whoever runs this.
+        print(f"\nFAILED: {failed} request(s) were not answered 200/201", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

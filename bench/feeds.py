@@ -4,6 +4,8 @@ Seeds a PostgreSQL database with a programme of 1,000 and one of 10,000 sessions
 the project with gunicorn (1 worker, Redis as the shared cache), and prints for each size:
 the median time of a rebuild (cache flushed), of a cached answer, of a 304, and of
 `icalendar` alone serialising the same events from memory; and the rebuild/floor ratio.
+Checks what it serves (parses with icalendar, one VEVENT per session, unique UIDs, the
+cached answer equal to the rebuilt one, 304 for the ETag) and exits 1 when any check fails.
 
     .venv/bin/python bench/feeds.py            # needs PostgreSQL and Redis on 127.0.0.1
 """
@@ -76,16 +78,39 @@ def seed() -> None:
         )
 
 
-def get(path: str, **headers) -> tuple[float, int, dict]:
+def get(path: str, **headers) -> tuple[float, int, dict, bytes]:
     request = Request(f"http://127.0.0.1:{PORT}{path}", headers=headers)
     began = time.perf_counter()
     try:
         with urlopen(request, timeout=120) as response:
-            response.read()
+            body = response.read()
             status, answer_headers = response.status, dict(response.headers)
     except Exception as error:  # urllib raises on 304
         status, answer_headers = getattr(error, "code", 0), dict(getattr(error, "headers", {}))
-    return time.perf_counter() - began, status, answer_headers
+        body = b""
+    return time.perf_counter() - began, status, answer_headers, body
+
+
+def feed_problems(size: int, status: int, headers: dict, body: bytes) -> list[str]:
+    """What is wrong with a served programme feed of `size` sessions: a fast wrong answer
+    must not pass as a fast answer."""
+    from icalendar import Calendar
+
+    if status != 200:
+        return [f"{size}: status {status}"]
+    problems = []
+    if not headers.get("Content-Type", "").startswith("text/calendar"):
+        problems.append(f"{size}: Content-Type {headers.get('Content-Type')!r}")
+    try:
+        events = Calendar.from_ical(body).walk("VEVENT")
+    except ValueError as error:
+        return [*problems, f"{size}: the body does not parse as iCalendar: {error}"]
+    if len(events) != size:
+        problems.append(f"{size}: {len(events)} VEVENTs, expected {size}")
+    uids = {str(event["UID"]) for event in events}
+    if len(uids) != len(events):
+        problems.append(f"{size}: {len(events) - len(uids)} repeated UIDs")
+    return problems
 
 
 def flush_cache() -> None:
@@ -149,6 +174,7 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    problems: list[str] = []
     try:
         for _ in range(100):
             try:
@@ -163,15 +189,21 @@ def main() -> None:
             rebuilds = []
             for _ in range(RUNS):
                 flush_cache()
-                seconds, status, headers = get(path)
-                assert status == 200, status
+                seconds, status, headers, body = get(path)
+                problems += feed_problems(size, status, headers, body)
                 rebuilds.append(seconds)
-            cached = [get(path)[0] for _ in range(RUNS)]
-            etag = headers["ETag"]
+            cached = []
+            for _ in range(RUNS):
+                seconds, status, _headers, cached_body = get(path)
+                if (status, cached_body) != (200, body):
+                    problems.append(f"{size}: the cached answer differs from the rebuilt one")
+                cached.append(seconds)
+            etag = headers.get("ETag", "")
             not_modified = []
             for _ in range(RUNS * 4):
-                seconds, status, _headers = get(path, **{"If-None-Match": etag})
-                assert status == 304, status
+                seconds, status, _headers, _body = get(path, **{"If-None-Match": etag})
+                if status != 304:
+                    problems.append(f"{size}: If-None-Match with the ETag answered {status}")
                 not_modified.append(seconds)
             floor = floor_seconds(size)
             rebuild = statistics.median(rebuilds)
@@ -184,6 +216,10 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         flush_cache()
+    for problem in dict.fromkeys(problems):
+        print(f"FAILED: {problem}", file=sys.stderr)
+    if problems:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

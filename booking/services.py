@@ -240,6 +240,9 @@ def move_booking(
             on_behalf=on_behalf or locked.user_id != actor.pk,
         )
         rules.check_no_clash(room, start, end, (locked.pk, *moving_with))
+        if start != locked.start:
+            # The reminder sent was for the old time; the new time is owed its own.
+            locked.reminder_sent_at = None
         locked.start, locked.end = start, end
         locked.blocked_from, locked.blocked_until = rules.blocked_span(room, start, end)
         if title is not None:
@@ -452,6 +455,8 @@ def move_following(
             raise series_conflict(problems, len(spans))
         back_to_pending = False
         for occurrence, (new_start, new_end) in zip(occurrences, spans, strict=True):
+            if new_start != occurrence.start:
+                occurrence.reminder_sent_at = None
             occurrence.start, occurrence.end = new_start, new_end
             occurrence.blocked_from, occurrence.blocked_until = rules.blocked_span(
                 room, new_start, new_end

@@ -500,6 +500,9 @@ def move_session(
                 else None
             )
         session.room = spec.room
+        if spec.start != session.start:
+            # The reminder sent was for the old time; the new time is owed its own.
+            session.reminder_sent_at = None
         session.start, session.end = spec.start, spec.end
         session.location_text = spec.location_text
         session.sequence = F("sequence") + 1

@@ -1,8 +1,11 @@
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
 import redis
+from django.db import connection
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -121,3 +124,20 @@ def user_client(client, user):
     client.force_login(user)
     client.user = user
     return client
+
+
+@contextmanager
+def constraint_dropped(model, name: str, *, cleanup) -> Iterator[None]:
+    """Run a control without one of the database's guards (a transactional test only: the
+    drop commits). `cleanup` removes what the control let in, so the guard can come back."""
+    constraint = next(c for c in model._meta.constraints if c.name == name)
+    with connection.schema_editor() as editor:
+        editor.remove_constraint(model, constraint)
+    try:
+        yield
+    finally:
+        try:
+            cleanup()
+        finally:
+            with connection.schema_editor() as editor:
+                editor.add_constraint(model, constraint)

@@ -22,7 +22,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
         if create and extracted:
-            self.groups.set(Group.objects.filter(name__in=extracted))
+            # The migrations make the role groups, but a transactional test's flush empties
+            # them, and a reused test database (mutmut, --reuse-db) starts without them.
+            self.groups.set([Group.objects.get_or_create(name=name)[0] for name in extracted])
 
     @classmethod
     def _after_postgeneration(cls, instance, create, results=None):

@@ -33,6 +33,7 @@ def test_create_booking_returns_201_confirmed(user_api, room, day):
 
 def test_create_booking_anonymous_is_401(api_client, room, day):
     assert post(api_client, room, iso(day, "10:00"), iso(day, "11:00")).status_code == 401
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_pending_when_room_needs_approval(user_api, day):
@@ -63,6 +64,7 @@ def test_create_booking_pending_holds_slot(user_api, day):
     response = post(user_api, room, iso(day, "10:00"), iso(day, "11:00"))
 
     assert response.status_code == 409
+    assert Booking.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -113,6 +115,7 @@ def test_create_booking_too_short_notice_is_400(user_api):
 
     assert response.status_code == 400
     assert "600 minutes" in response.json()["start"][0]
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_in_past_is_400(user_api, room):
@@ -122,6 +125,7 @@ def test_create_booking_in_past_is_400(user_api, room):
 
     assert response.status_code == 400
     assert response.json() == {"start": ["The start is in the past."]}
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_too_far_ahead_is_400(user_api):
@@ -132,6 +136,7 @@ def test_create_booking_too_far_ahead_is_400(user_api):
 
     assert response.status_code == 400
     assert "14 days" in response.json()["start"][0]
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_more_attendees_than_capacity_is_400(user_api, day):
@@ -141,6 +146,7 @@ def test_create_booking_more_attendees_than_capacity_is_400(user_api, day):
 
     assert response.status_code == 400
     assert list(response.json()) == ["attendees"]
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_wrong_affiliation_is_403(api_client, day):
@@ -160,6 +166,7 @@ def test_create_booking_unverified_email_is_403(api_client, unverified_user, roo
 
     assert response.status_code == 403
     assert "Verify your email address" in response.json()["detail"]
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_inactive_room_is_400(user_api, day):
@@ -169,6 +176,7 @@ def test_create_booking_inactive_room_is_400(user_api, day):
 
     assert response.status_code == 400
     assert list(response.json()) == ["room"]
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_naive_time_in_spring_gap_is_400(user_api):
@@ -179,6 +187,7 @@ def test_create_booking_naive_time_in_spring_gap_is_400(user_api):
 
     assert response.status_code == 400
     assert "does not exist" in response.json()["start"][0]
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_naive_time_in_autumn_repeat_is_400(user_api):
@@ -189,6 +198,7 @@ def test_create_booking_naive_time_in_autumn_repeat_is_400(user_api):
 
     assert response.status_code == 400
     assert "happens twice" in response.json()["end"][0]
+    assert Booking.objects.count() == 0
 
 
 def test_create_booking_repeat_time_with_offset_is_taken(user_api):
@@ -212,6 +222,7 @@ def test_create_booking_across_autumn_change_keeps_real_length(user_api):
 
     assert response.status_code == 400
     assert "at most 150 minutes" in response.json()["end"][0]
+    assert Booking.objects.count() == 0
 
 
 def test_get_booking_of_someone_else_is_404(user_api, room, day):
@@ -222,6 +233,7 @@ def test_get_booking_of_someone_else_is_404(user_api, room, day):
     assert user_api.get(f"/api/v1/bookings/{booking_id}/").status_code == 404
     assert user_api.post(f"/api/v1/bookings/{booking_id}/cancel/").status_code == 404
     assert user_api.get("/api/v1/bookings/").json()["count"] == 0
+    assert Booking.objects.get(pk=booking_id).status == BookingStatus.CONFIRMED
 
 
 def test_list_bookings_staff_sees_all_with_filters(user_api, manager_api, day):
@@ -503,3 +515,4 @@ def test_id_that_is_no_id_is_404(manager_api, client, facility_manager, method, 
     response = getattr(caller, method)(path)
 
     assert response.status_code == 404
+    assert Booking.objects.get(pk=booking_id).sequence == 0

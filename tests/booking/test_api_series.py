@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from booking.models import Booking, BookingStatus, Closure, Series
-from tests.booking.conftest import at
+from tests.booking.conftest import at, next_clock_change
 from tests.booking.factories import RoomFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,10 +24,12 @@ def test_create_series_books_every_occurrence(user_api, room, day):
     response = post_series(user_api, room, day, "FREQ=WEEKLY;COUNT=10")
 
     assert response.status_code == 201
-    starts = [b["start"] for b in response.json()["results"]]
-    assert len(starts) == 10
-    assert starts[1].startswith((day + timedelta(days=7)).isoformat())
-    assert Series.objects.get().bookings.count() == 10
+    weeks = [day + timedelta(days=7 * n) for n in range(10)]
+    assert [(b["start"], b["end"]) for b in response.json()["results"]] == [
+        (at(week, "09:00").isoformat(), at(week, "12:00").isoformat()) for week in weeks
+    ]
+    stored = Series.objects.get().bookings.order_by("start").values_list("start", "end", "title")
+    assert list(stored) == [(at(w, "09:00"), at(w, "12:00"), "Werkcollege") for w in weeks]
 
 
 def test_create_series_with_byday_and_until(user_api, room, day):
@@ -187,3 +189,55 @@ def test_create_series_expansion_is_counted_control(user_api, day, expanded_peri
     assert response.status_code == 201
     assert len(response.json()["results"]) == 50
     assert len(expanded_periods) >= 50
+
+
+@pytest.mark.parametrize("spring", [True, False], ids=["spring", "autumn"])
+def test_create_series_across_a_clock_change_keeps_the_wall_clock_time(user_api, room, spring):
+    # Mondays two weeks either side of the change: 09:00-12:00 on the wall every week, and
+    # three real hours each, whatever the offset (+01:00 in winter, +02:00 in summer).
+    change = next_clock_change(spring=spring)
+    mondays = [change + timedelta(days=days) for days in (-13, -6, 1, 8)]
+
+    response = post_series(user_api, room, mondays[0], "FREQ=WEEKLY;COUNT=4")
+
+    assert response.status_code == 201
+    assert [(b["start"], b["end"]) for b in response.json()["results"]] == [
+        (at(monday, "09:00").isoformat(), at(monday, "12:00").isoformat()) for monday in mondays
+    ]
+    offsets = {b["start"][-6:] for b in response.json()["results"]}
+    assert offsets == {"+01:00", "+02:00"}
+    stored = Booking.objects.order_by("start")
+    assert [b.end - b.start for b in stored] == [timedelta(hours=3)] * 4
+
+
+@pytest.mark.parametrize("spring", [True, False], ids=["spring", "autumn"])
+def test_move_following_across_a_clock_change_keeps_the_wall_clock_time(user_api, room, spring):
+    """The week-before-the-change occurrence moves to the Tuesday after it, 13:00: every
+    later one moves by the same 8 days 4 hours on the wall clock. The same shift in UTC
+    (an hour more or less, across the change) would land them at 12:00 or 14:00."""
+    change = next_clock_change(spring=spring)
+    mondays = [change + timedelta(days=days) for days in (-13, -6, 1, 8)]
+    tuesdays = [change + timedelta(days=days) for days in (2, 9, 16)]
+    ids = [
+        b["id"]
+        for b in post_series(user_api, room, mondays[0], "FREQ=WEEKLY;COUNT=4").json()["results"]
+    ]
+
+    response = user_api.patch(
+        f"/api/v1/bookings/{ids[1]}/",
+        {
+            "start": at(tuesdays[0], "13:00").isoformat(),
+            "end": at(tuesdays[0], "15:00").isoformat(),
+            "scope": "following",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200
+    moved = Booking.objects.order_by("start").values_list("start", "end", "sequence")
+    assert list(moved) == [
+        (at(mondays[0], "09:00"), at(mondays[0], "12:00"), 0),
+        (at(tuesdays[0], "13:00"), at(tuesdays[0], "15:00"), 1),
+        (at(tuesdays[1], "13:00"), at(tuesdays[1], "15:00"), 1),
+        (at(tuesdays[2], "13:00"), at(tuesdays[2], "15:00"), 1),
+    ]

@@ -2,6 +2,7 @@
 
 import itertools
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -9,12 +10,13 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from rest_framework.test import APIClient
 
-from booking import rules
+from booking import rules, services
 from booking.errors import BookingError
-from booking.models import Booking
-from booking.services import create_booking
+from booking.models import Booking, Room
+from booking.services import OVERLAP_CONSTRAINT, create_booking
 from tests.booking.conftest import at, next_monday
 from tests.booking.factories import RoomFactory
+from tests.conftest import constraint_dropped
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -126,3 +128,76 @@ def test_control_check_then_insert_races_and_the_constraint_stops_it():
     assert outcomes.count("inserted") == 1
     assert outcomes.count("refused by constraint") == WORKERS - 1
     assert Booking.objects.filter(room=room).count() == 1
+
+
+# The design relies on the room lock (STYLE.md: lock once, late, on the room, right before
+# the availability check), so that a loser is told which booking it lost to; the exclusion
+# constraint is the last guard. With the constraint dropped, the lock alone must hold; the
+# control shows what it holds back.
+
+
+@pytest.fixture
+def without_overlap_constraint(transactional_db):
+    with constraint_dropped(
+        Booking, OVERLAP_CONSTRAINT, cleanup=lambda: Booking.objects.all().delete()
+    ):
+        yield
+
+
+def _rush_for_one_slot(room, day):
+    users = [UserFactory() for _ in range(WORKERS)]
+
+    def request(index):
+        client = APIClient()
+        client.force_authenticate(users[index])
+        return client.post(
+            "/api/v1/bookings/",
+            {"room": room.slug, "start": f"{day}T10:00", "end": f"{day}T11:00"},
+            format="json",
+        )
+
+    return run_parallel(request)
+
+
+def test_room_lock_alone_keeps_a_rush_to_one_booking(without_overlap_constraint, monkeypatch):
+    check_no_clash = rules.check_no_clash
+
+    def slow_check(*args, **kwargs):
+        check_no_clash(*args, **kwargs)
+        time.sleep(0.1)  # a wide window between the check and the insert
+
+    monkeypatch.setattr(rules, "check_no_clash", slow_check)
+    room = RoomFactory()
+    day = next_monday()
+
+    responses = _rush_for_one_slot(room, day)
+
+    assert sorted(r.status_code for r in responses) == [201] + [409] * (WORKERS - 1)
+    assert Booking.objects.filter(room=room).count() == 1
+    # Each loser waited for the lock, then saw the winner and is told which booking it is.
+    slot = {"start": at(day, "10:00").isoformat(), "end": at(day, "11:00").isoformat()}
+    refusals = [r.json() for r in responses if r.status_code == 409]
+    assert all(body["conflicts"] == [slot] for body in refusals)
+    assert all("already booked" in body["detail"] for body in refusals)
+
+
+def test_control_without_room_lock_or_constraint_a_rush_double_books(
+    without_overlap_constraint, monkeypatch
+):
+    checked = threading.Barrier(WORKERS)
+    check_no_clash = rules.check_no_clash
+
+    def check_then_wait_for_everyone(*args, **kwargs):
+        check_no_clash(*args, **kwargs)
+        checked.wait(timeout=30)  # every writer has looked before any writes
+
+    monkeypatch.setattr(rules, "check_no_clash", check_then_wait_for_everyone)
+    monkeypatch.setattr(
+        services, "lock_room", lambda room: Room.objects.select_related("location").get(pk=room.pk)
+    )
+    room = RoomFactory()
+
+    responses = _rush_for_one_slot(room, next_monday())
+
+    assert [r.status_code for r in responses] == [201] * WORKERS
+    assert Booking.objects.filter(room=room).count() == WORKERS

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import OutboxMail
 from accounts.tasks import send_outbox
-from booking.models import Booking, Closure
+from booking.models import Booking, Closure, Room
 from booking.services import create_booking
 from tests.booking.conftest import at
 from tests.booking.factories import LocationFactory, RoomFactory
@@ -34,6 +34,10 @@ def make_rooms(count):
     return [RoomFactory(location=locations[i % 2]) for i in range(count)]
 
 
+def booking_ids(**filters) -> list[int]:
+    return list(Booking.objects.filter(**filters).values_list("pk", flat=True))
+
+
 def make_bookings(user, room, day, count):
     for index in range(count):
         start = at(day, "07:00") + timedelta(days=index // 15, minutes=60 * (index % 15))
@@ -48,6 +52,8 @@ def test_room_list_page_queries_do_not_grow(client):
     make_rooms(48)
 
     assert count_queries(lambda: client.get("/en/rooms/")) == few
+    html = client.get("/en/rooms/").content.decode()
+    assert all(f'<a href="/en/rooms/{slug}/"' in html for slug in room_slugs())
 
 
 def test_room_search_page_queries_do_not_grow(user_client, day):
@@ -57,6 +63,8 @@ def test_room_search_page_queries_do_not_grow(user_client, day):
     make_rooms(48)
 
     assert count_queries(lambda: user_client.get("/en/rooms/", params)) == few
+    html = user_client.get("/en/rooms/", params).content.decode()
+    assert all(f'<a href="/en/rooms/{slug}/"' in html for slug in room_slugs())
 
 
 def test_rooms_api_queries_do_not_grow(user_api, day):
@@ -66,6 +74,7 @@ def test_rooms_api_queries_do_not_grow(user_api, day):
     make_rooms(48)
 
     assert count_queries(lambda: user_api.get("/api/v1/rooms/", params)) == few
+    assert user_api.get("/api/v1/rooms/", params).json()["count"] == 50
 
 
 def test_room_week_view_queries_do_not_grow(client, user, day):
@@ -87,6 +96,7 @@ def test_availability_api_queries_do_not_grow(user_api, user, day):
     make_bookings(user, room, day + timedelta(days=2), 48)
 
     assert count_queries(lambda: user_api.get(url)) == few
+    assert len(user_api.get(url).json()["busy"]) == 50
 
 
 def test_bookings_api_list_queries_do_not_grow(manager_api, day):
@@ -98,6 +108,7 @@ def test_bookings_api_list_queries_do_not_grow(manager_api, day):
     make_bookings(users[0], rooms[2], day, 24)
 
     assert count_queries(lambda: manager_api.get("/api/v1/bookings/")) == few
+    assert manager_api.get("/api/v1/bookings/").json()["count"] == 50
 
 
 def test_my_overview_queries_do_not_grow(user_client, user, day):
@@ -108,6 +119,8 @@ def test_my_overview_queries_do_not_grow(user_client, user, day):
     make_bookings(user, rooms[2], day, 24)
 
     assert count_queries(lambda: user_client.get("/en/my/")) == few
+    html = user_client.get("/en/my/").content.decode()
+    assert all(f'href="/en/my/bookings/{pk}/"' in html for pk in booking_ids(user=user))
 
 
 def test_manage_bookings_page_queries_do_not_grow(client, facility_manager, user, day):
@@ -120,6 +133,10 @@ def test_manage_bookings_page_queries_do_not_grow(client, facility_manager, user
     make_bookings(UserFactory(), rooms[2], day, 24)
 
     assert count_queries(lambda: client.get(url)) == few
+    html = client.get(url).content.decode()
+    pending = booking_ids(status="pending")
+    assert len(pending) == 50
+    assert all(f'action="/en/manage/bookings/{pk}/approve/"' in html for pk in pending)
 
 
 def test_locations_api_queries_do_not_grow(user_api):
@@ -189,3 +206,8 @@ def test_overlap_lookup_finds_room_and_time_in_the_gist_index(day):
     gist_scan = re.search(r"using (booking_room_blocked_range|booking_booking_no_overlap) ", plan)
     assert gist_scan is not None, plan
     assert re.search(r"Index Cond: \(+room_id = ", plan), plan
+    assert len(user_api.get("/api/v1/locations/").json()["results"]) == 11
+
+
+def room_slugs() -> list[str]:
+    return list(Room.objects.values_list("slug", flat=True))

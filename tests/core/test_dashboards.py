@@ -23,11 +23,53 @@ def test_manage_forbidden_for_plain_user(user_client):
     assert user_client.get("/manage/").status_code == 403
 
 
-@pytest.mark.parametrize("group", ["facility_managers", "event_organisers"])
-def test_manage_open_to_staff_roles(client, group):
-    client.force_login(UserFactory(groups=[group]))
+def test_manage_shows_facility_managers_the_approval_queue_only(client):
+    from datetime import timedelta
 
-    assert client.get("/en/manage/").status_code == 200
+    from django.utils import timezone
+
+    from booking.models import Booking, BookingStatus
+    from tests.booking.factories import RoomFactory
+
+    room, start = RoomFactory(requires_approval=True), timezone.now() + timedelta(days=2)
+    for hours, status in [(0, "pending"), (2, "pending"), (4, "confirmed")]:
+        Booking.objects.create(
+            room=room,
+            user=UserFactory(),
+            start=start + timedelta(hours=hours),
+            end=start + timedelta(hours=hours + 1),
+            blocked_from=start + timedelta(hours=hours),
+            blocked_until=start + timedelta(hours=hours + 1),
+            status=BookingStatus(status),
+        )
+    client.force_login(UserFactory(groups=["facility_managers"]))
+
+    response = client.get("/en/manage/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "2 bookings wait for approval." in html
+    assert 'href="/en/manage/bookings/"' in html
+    assert 'href="/en/manage/bookings/closures/"' in html
+    assert 'id="manage-events-heading"' not in html
+
+
+def test_manage_shows_event_organisers_the_events_only(client):
+    from tests.factories import EventFactory
+
+    EventFactory()
+    EventFactory()
+    EventFactory()
+    client.force_login(UserFactory(groups=["event_organisers"]))
+
+    response = client.get("/en/manage/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<p>3 events</p>" in html
+    assert 'href="/en/manage/events/"' in html
+    assert 'id="manage-bookings-heading"' not in html
+    assert "There is nothing to manage yet." not in html
 
 
 def test_home_shows_upcoming_sessions_and_room_search(client, django_assert_max_num_queries):

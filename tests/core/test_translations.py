@@ -39,9 +39,10 @@ BASE_DIR = Path(settings.BASE_DIR)
 PO_PATH = Path(settings.LOCALE_PATHS[0]) / "nl" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
 
-# What `make messages` skips (Makefile: --ignore=.venv --ignore=node_modules, plus Django's
-# default ignores of hidden directories), and the extensions makemessages reads by default.
-IGNORED_DIRS = {".venv", "node_modules", "__pycache__", "locale", "media", "staticfiles"}
+# What `make messages` skips (Makefile: --ignore=.venv --ignore=node_modules --ignore=mutants,
+# plus Django's default ignores of hidden directories), and the extensions makemessages reads
+# by default. mutants/ is mutmut's mutated copy of the code (`make mutation`).
+IGNORED_DIRS = {".venv", "node_modules", "mutants", "__pycache__", "locale", "media", "staticfiles"}
 TEMPLATE_SUFFIXES = {".html", ".txt"}
 
 # makemessages' xgettext keywords for Python: name -> (context arg, singular arg, plural arg).

@@ -135,8 +135,9 @@ def test_event_image_is_stored_as_clean_jpeg(organiser_client, event):
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
-        (SimpleUploadedFile("a.png", b"not an image", content_type="image/png"), "image"),
-        (image_upload(size=(6000, 5000)), "25 megapixels"),
+        # Made per run: an upload is read once, and mutmut runs a test many times per process.
+        (lambda: SimpleUploadedFile("a.png", b"not an image", content_type="image/png"), "image"),
+        (lambda: image_upload(size=(6000, 5000)), "25 megapixels"),
     ],
     ids=["not-an-image", "too-many-pixels"],
 )
@@ -150,7 +151,7 @@ def test_event_image_refused_next_to_the_field(organiser_client, event, upload, 
             "theme": event.theme,
             "audience": event.audience,
             "capacity": 2,
-            "image": upload,
+            "image": upload(),
         },
     )
 

@@ -8,6 +8,7 @@ import itertools
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -18,8 +19,10 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from accounts.models import OutboxMail
+from booking import services as booking_services
 from events import services
 from events.models import Event, Registration
+from tests.conftest import constraint_dropped
 from tests.factories import EventFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -167,11 +170,29 @@ def test_same_person_registering_twice_at_once_gets_one_seat(live_server):
     assert Registration.objects.filter(event=event).count() == 1
 
 
-def test_session_and_lab_booking_at_once_never_overlap(live_server):
+def test_control_same_person_registering_twice_without_the_unique_constraint_gets_two(
+    live_server,
+):
+    """The one-statement claim does not look for an earlier registration: the database's
+    one-live-registration-per-person constraint is what turns the second into a 409."""
+    event = EventFactory(slug="opening", capacity=20)
+    token = tokens_for(1)[0]
+
+    with constraint_dropped(
+        Registration,
+        "events_registration_one_live_per_person",
+        cleanup=lambda: Registration.objects.all().delete(),
+    ):
+        responses = fire(f"{live_server.url}/api/v1/events/opening/register/", [token] * 8)
+        made = Registration.objects.filter(event=event).count()
+
+    assert [r.status_code for r in responses] == [201] * 8
+    assert made == 8
+
+
+def _session_and_lab_booking_at_once(live_server):
     from datetime import timedelta
 
-    from booking.models import Booking
-    from events.models import Session
     from tests.booking.factories import RoomFactory
     from tests.events.conftest import future
     from tests.factories import ProgrammeFactory
@@ -212,11 +233,51 @@ def test_session_and_lab_booking_at_once_never_overlap(live_server):
         return requests.post(url, json=body, headers={"Authorization": f"Token {token}"})
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        codes = sorted(r.status_code for r in pool.map(post, requests_to_send))
+        return sorted(r.status_code for r in pool.map(post, requests_to_send))
+
+
+def test_session_and_lab_booking_at_once_never_overlap(live_server):
+    from booking.models import Booking
+    from events.models import Session
+
+    codes = _session_and_lab_booking_at_once(live_server)
 
     assert codes == [201, 409]
     assert Booking.objects.live().count() == 1
     assert Session.objects.count() == Booking.objects.filter(event_session__isnull=False).count()
+
+
+def test_control_session_and_lab_booking_without_lock_or_constraint_overlap(
+    live_server, monkeypatch
+):
+    from booking import rules
+    from booking.models import Booking, Room
+    from events.models import Session
+
+    checked = threading.Barrier(2)
+    check_no_clash = rules.check_no_clash
+
+    def check_then_wait_for_the_other(*args, **kwargs):
+        check_no_clash(*args, **kwargs)
+        checked.wait(timeout=30)  # both have looked before either writes
+
+    monkeypatch.setattr(rules, "check_no_clash", check_then_wait_for_the_other)
+    monkeypatch.setattr(
+        booking_services,
+        "lock_room",
+        lambda room: Room.objects.select_related("location").get(pk=room.pk),
+    )
+
+    with constraint_dropped(
+        Booking,
+        booking_services.OVERLAP_CONSTRAINT,
+        cleanup=lambda: (Session.objects.all().delete(), Booking.objects.all().delete()),
+    ):
+        codes = _session_and_lab_booking_at_once(live_server)
+        overlapping = Booking.objects.live().count()
+
+    assert codes == [201, 201]
+    assert overlapping == 2
 
 
 def test_registrations_and_cancellations_at_once_keep_counters_true(live_server):
@@ -248,15 +309,45 @@ def test_registrations_and_cancellations_at_once_keep_counters_true(live_server)
     assert (event.seats_taken, event.waitlist_length) == (10, 20)
     assert len(set(waiting)) == 20
     # Everyone who waits came after everyone confirmed by promotion: the line kept its order.
+    # (How many were promoted depends on the interleaving; the order holds for any number.)
     promoted = rows.filter(status="confirmed", queue_number__isnull=False)
-    if promoted.exists() and waiting:
-        assert max(promoted.values_list("queue_number", flat=True)) < waiting[0]
+    assert max(promoted.values_list("queue_number", flat=True), default=0) < waiting[0]
 
 
-def test_timetable_rearrangement_and_lab_bookings_at_once_never_overlap(live_server):
-    # The organiser swaps two sessions and moves one of them into a slot that ten students
-    # try to book at the same moment; the overlap check is deferred inside the swap.
-    from booking.models import Booking
+def _first_to_lock_the_room(monkeypatch, *, rearrangement_first: bool) -> None:
+    """Decide who takes the room lock first: the organiser's rearrangement, or a student.
+
+    The other side waits (in the server's request thread) until the first holds the lock,
+    then queues behind it in PostgreSQL, so each order runs every time rather than when
+    the scheduler happens to pick it."""
+    inside = threading.local()
+    first_holds_lock = threading.Event()
+    rearranging, lock_room = booking_services.rearranging, booking_services.lock_room
+
+    @contextmanager
+    def marked_rearranging():
+        inside.rearranging = True
+        try:
+            with rearranging() as touched:
+                yield touched
+        finally:
+            inside.rearranging = False
+
+    def ordered_lock_room(room):
+        first = getattr(inside, "rearranging", False) == rearrangement_first
+        if not first:
+            assert first_holds_lock.wait(timeout=30)
+        locked = lock_room(room)
+        first_holds_lock.set()
+        return locked
+
+    monkeypatch.setattr(booking_services, "rearranging", marked_rearranging)
+    monkeypatch.setattr(booking_services, "lock_room", ordered_lock_room)
+
+
+def _swap_two_sessions_while_ten_students_book(live_server, monkeypatch, *, rearrangement_first):
+    """The organiser swaps two sessions and moves a third into a slot that ten students try
+    to book at the same moment; the overlap check is deferred inside the swap."""
     from events.models import Session
     from tests.booking.factories import RoomFactory
     from tests.events.conftest import future
@@ -327,6 +418,7 @@ def test_timetable_rearrangement_and_lab_bookings_at_once_never_overlap(live_ser
         )
         for _ in range(10)
     ]
+    _first_to_lock_the_room(monkeypatch, rearrangement_first=rearrangement_first)
     barrier = threading.Barrier(len(jobs))
 
     def send(job):
@@ -337,15 +429,54 @@ def test_timetable_rearrangement_and_lab_bookings_at_once_never_overlap(live_ser
 
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         responses = list(pool.map(send, jobs))
+    return [r.status_code for r in responses], (first, second, third), contested
 
-    codes = [r.status_code for r in responses]
-    assert sorted(codes[1:]).count(201) + (codes[0] == 200) == 1
+
+def _room_timetable_is_consistent():
+    from booking.models import Booking
+    from events.models import Session
+
     live = Booking.objects.live().filter(room__slug="xr-lab")
-    assert live.filter(start=contested[0]).count() == 1
-    assert live.count() == (4 if codes[0] == 409 else 3)
     spans = sorted((b.start, b.blocked_until) for b in live)
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
-    sessions = {s.pk: s for s in Session.objects.select_related("booking")}
-    assert all(s.booking.start == s.start for s in sessions.values())
-    if codes[0] == 200:
-        assert (sessions[first.pk].start, sessions[second.pk].start) == (second.start, first.start)
+    assert all(s.booking.start == s.start for s in Session.objects.select_related("booking"))
+    return live
+
+
+def test_timetable_rearrangement_first_swaps_and_every_student_is_refused(live_server, monkeypatch):
+    from events.models import Session
+
+    codes, (first, second, third), contested = _swap_two_sessions_while_ten_students_book(
+        live_server, monkeypatch, rearrangement_first=True
+    )
+
+    assert codes == [200] + [409] * 10
+    live = _room_timetable_is_consistent()
+    assert live.count() == 3
+    starts = dict(Session.objects.values_list("pk", "start"))
+    assert (starts[first.pk], starts[second.pk], starts[third.pk]) == (
+        second.start,
+        first.start,
+        contested[0],
+    )
+
+
+def test_timetable_rearrangement_after_a_student_is_refused_whole(live_server, monkeypatch):
+    from events.models import Session
+
+    codes, (first, second, third), contested = _swap_two_sessions_while_ten_students_book(
+        live_server, monkeypatch, rearrangement_first=False
+    )
+
+    assert codes[0] == 409
+    assert sorted(codes[1:]) == [201] + [409] * 9
+    live = _room_timetable_is_consistent()
+    assert live.count() == 4
+    assert live.filter(start=contested[0], event_session__isnull=True).count() == 1
+    starts = dict(Session.objects.values_list("pk", "start"))
+    # All or nothing: the swap that would have worked is undone with the move that could not.
+    assert (starts[first.pk], starts[second.pk], starts[third.pk]) == (
+        first.start,
+        second.start,
+        third.start,
+    )

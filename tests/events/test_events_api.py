@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events import services
-from events.models import Attendance, Programme
+from events.models import Attendance, Event, Programme
 from tests.booking.factories import RoomFactory
 from tests.events.conftest import api_for, future
 from tests.factories import EventFactory, ProgrammeFactory, SessionFactory, UserFactory
@@ -221,6 +221,7 @@ def test_event_create_with_duplicate_slug_is_bad_request(event, organiser_api):
 
     assert response.status_code == 400
     assert list(response.json()) == ["slug"]
+    assert Event.objects.get(slug="podcast-workshop").title == event.title
 
 
 def test_event_patch_by_plain_user_is_forbidden(event, user_api):
@@ -333,6 +334,7 @@ def test_attendance_for_a_session_of_another_event_is_bad_request(event, organis
 
     assert response.status_code == 400
     assert list(response.json()) == ["session"]
+    assert Attendance.objects.count() == 0
 
 
 def test_attendance_by_plain_user_is_forbidden(event, user_api):
@@ -344,3 +346,5 @@ def test_attendance_by_plain_user_is_forbidden(event, user_api):
     )
 
     assert response.status_code == 403
+
+    assert Attendance.objects.count() == 0

@@ -122,6 +122,8 @@ def test_register_outside_window_is_bad_request(db, opens, closes):
 
     assert response.status_code == 400
     assert response.json() == {"detail": "Registration for this event is closed."}
+    assert not Registration.objects.exists()
+    assert Event.objects.get(slug="windowed").seats_taken == 0
 
 
 def test_register_inside_window_is_allowed(db):
@@ -137,6 +139,7 @@ def test_register_inside_window_is_allowed(db):
 
 def test_register_anonymous_is_unauthorised(event, api_client):
     assert api_client.post("/api/v1/events/podcast-workshop/register/").status_code == 401
+    assert not Registration.objects.exists()
 
 
 def test_register_unknown_event_is_not_found(db, user_api):

@@ -245,6 +245,7 @@ def test_session_with_unknown_room_is_bad_request(organiser_api, programme):
 
     assert response.status_code == 400
     assert response.json() == {"sessions": ["Unknown room xr-lab."]}
+    assert (Event.objects.count(), Session.objects.count(), Booking.objects.count()) == (0, 0, 0)
 
 
 def test_session_in_dst_gap_is_bad_request(organiser_api, programme, lab):
@@ -256,6 +257,7 @@ def test_session_in_dst_gap_is_bad_request(organiser_api, programme, lab):
 
     assert response.status_code == 400
     assert "does not exist in Europe/Amsterdam" in str(response.json()["sessions"])
+    assert (Event.objects.count(), Session.objects.count(), Booking.objects.count()) == (0, 0, 0)
 
 
 def test_session_at_outside_place_books_nothing(organiser_api, programme):

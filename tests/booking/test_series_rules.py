@@ -1,0 +1,348 @@
+"""Series over HTTP: what every occurrence carries, and who may move or cancel the rest.
+
+Written against mutmut's survivors in booking/services.py (create_series, series_problems,
+move_following, cancel_following): each test pins a behaviour a small change got past.
+"""
+
+from datetime import timedelta
+
+import pytest
+from rest_framework.test import APIClient
+
+from booking.models import Booking, BookingStatus, Series
+from tests.booking.conftest import at
+from tests.booking.factories import RoomFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def post_series(client, room, day, rrule, start="09:00", end="10:00", **extra):
+    body = {
+        "room": room.slug,
+        "start": at(day, start).isoformat(),
+        "end": at(day, end).isoformat(),
+        "title": "Werkcollege",
+        "rrule": rrule,
+    }
+    return client.post("/api/v1/bookings/", body | extra, format="json")
+
+
+def rows() -> list[tuple]:
+    return list(
+        Booking.objects.order_by("pk").values_list(
+            "pk", "start", "end", "status", "sequence", "title", "blocked_from", "blocked_until"
+        )
+    )
+
+
+def test_create_series_every_occurrence_carries_the_request(user, user_api, day):
+    room = RoomFactory(requires_approval=True, buffer_minutes=15)
+
+    response = post_series(
+        user_api, room, day, "FREQ=DAILY;COUNT=3", attendees=3, public_title=True
+    )
+
+    assert response.status_code == 201
+    series = Series.objects.get()
+    assert (series.room, series.user, series.rrule) == (room, user, "FREQ=DAILY;COUNT=3")
+    days = [day + timedelta(days=n) for n in range(3)]
+    stored = Booking.objects.order_by("start").values_list(
+        "user",
+        "series",
+        "status",
+        "attendees",
+        "public_title",
+        "title",
+        "blocked_from",
+        "blocked_until",
+    )
+    assert list(stored) == [
+        (
+            user.pk,
+            series.pk,
+            BookingStatus.PENDING,
+            3,
+            True,
+            "Werkcollege",
+            at(d, "08:45"),
+            at(d, "10:15"),
+        )
+        for d in days
+    ]
+
+
+def test_create_series_by_facility_manager_in_approval_room_is_confirmed(manager_api, day):
+    room = RoomFactory(requires_approval=True)
+
+    response = post_series(manager_api, room, day, "FREQ=DAILY;COUNT=2")
+
+    assert [b["status"] for b in response.json()["results"]] == ["confirmed", "confirmed"]
+
+
+def test_create_series_beyond_the_window_lists_each_late_occurrence(user_api, day):
+    # day+7 at 09:00 is inside the window (it ends a day later), day+14 is not.
+    room = RoomFactory(max_days_ahead=(day - day.today()).days + 8)
+
+    response = post_series(user_api, room, day, "FREQ=WEEKLY;COUNT=4")
+
+    assert response.status_code == 409
+    late = [day + timedelta(days=14), day + timedelta(days=21)]
+    assert response.json()["conflicts"] == [
+        {"start": at(d, "09:00").isoformat(), "end": at(d, "10:00").isoformat()} for d in late
+    ]
+    assert response.json()["detail"].startswith("2 of 4 occurrences cannot be booked")
+    assert response.json()["detail"].count("days ahead") == 2
+    assert (Booking.objects.count(), Series.objects.count()) == (0, 0)
+
+
+def test_create_series_outside_opening_hours_names_the_reason(user_api, day):
+    room = RoomFactory()
+
+    response = post_series(user_api, room, day, "FREQ=DAILY;COUNT=2", start="22:30", end="23:30")
+
+    assert response.status_code == 409
+    assert response.json()["detail"].count("is not open for the whole of this time") == 2
+    assert Booking.objects.count() == 0
+
+
+def test_move_following_renames_and_rebuffers_the_rest(user_api, day):
+    room = RoomFactory(buffer_minutes=10)
+    ids = [
+        b["id"] for b in post_series(user_api, room, day, "FREQ=DAILY;COUNT=3").json()["results"]
+    ]
+
+    response = user_api.patch(
+        f"/api/v1/bookings/{ids[1]}/",
+        {
+            "start": at(day + timedelta(days=1), "11:00").isoformat(),
+            "end": at(day + timedelta(days=1), "12:30").isoformat(),
+            "title": "Tentamen",
+            "scope": "following",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["id"] == ids[1]
+    days = [day + timedelta(days=n) for n in range(3)]
+    stored = Booking.objects.order_by("start").values_list(
+        "start", "end", "title", "sequence", "blocked_from", "blocked_until"
+    )
+    assert list(stored) == [
+        (
+            at(days[0], "09:00"),
+            at(days[0], "10:00"),
+            "Werkcollege",
+            0,
+            at(days[0], "08:50"),
+            at(days[0], "10:10"),
+        ),
+        *[
+            (at(d, "11:00"), at(d, "12:30"), "Tentamen", 1, at(d, "10:50"), at(d, "12:40"))
+            for d in days[1:]
+        ],
+    ]
+
+
+def test_move_following_onto_another_booking_is_409_and_changes_nothing(user_api, day):
+    room = RoomFactory()
+    ids = [
+        b["id"] for b in post_series(user_api, room, day, "FREQ=DAILY;COUNT=3").json()["results"]
+    ]
+    other = UserFactory()
+    client = APIClient()
+    client.force_authenticate(other)
+    blocker = day + timedelta(days=2)
+    client.post(
+        "/api/v1/bookings/",
+        {"room": room.slug, "start": at(blocker, "13:00").isoformat()}
+        | {"end": at(blocker, "14:00").isoformat(), "title": "Opname"},
+        format="json",
+    )
+    before = rows()
+
+    response = user_api.patch(
+        f"/api/v1/bookings/{ids[1]}/",
+        {
+            "start": at(day + timedelta(days=1), "13:00").isoformat(),
+            "end": at(day + timedelta(days=1), "14:00").isoformat(),
+            "scope": "following",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 409
+    assert response.json()["conflicts"] == [
+        {"start": at(blocker, "13:00").isoformat(), "end": at(blocker, "14:00").isoformat()}
+    ]
+    assert response.json()["detail"].startswith("1 of 2 occurrences cannot be booked")
+    assert rows() == before
+
+
+def test_move_following_by_a_stranger_is_404_and_by_staff_skips_the_bookers_rules(
+    user_api, manager_api, day
+):
+    room = RoomFactory(max_duration_minutes=60)
+    ids = [
+        b["id"] for b in post_series(user_api, room, day, "FREQ=DAILY;COUNT=2").json()["results"]
+    ]
+    longer = {
+        "start": at(day, "09:00").isoformat(),
+        "end": at(day, "11:00").isoformat(),
+        "scope": "following",
+    }
+    stranger = APIClient()
+    stranger.force_authenticate(UserFactory())
+    before = rows()
+
+    assert stranger.patch(f"/api/v1/bookings/{ids[0]}/", longer, format="json").status_code == 404
+    by_booker = user_api.patch(f"/api/v1/bookings/{ids[0]}/", longer, format="json")
+    assert (by_booker.status_code, list(by_booker.json())) == (400, ["end"])
+    assert rows() == before
+
+    by_staff = manager_api.patch(f"/api/v1/bookings/{ids[0]}/", longer, format="json")
+
+    assert by_staff.status_code == 200
+    ends = list(Booking.objects.order_by("start").values_list("end", flat=True))
+    assert ends == [at(day, "11:00"), at(day + timedelta(days=1), "11:00")]
+
+
+def test_cancel_following_cancels_only_from_this_one_and_raises_sequence(user_api, day):
+    room = RoomFactory()
+    ids = [
+        b["id"] for b in post_series(user_api, room, day, "FREQ=DAILY;COUNT=3").json()["results"]
+    ]
+
+    response = user_api.post(f"/api/v1/bookings/{ids[1]}/cancel/", {"scope": "following"})
+
+    assert (response.status_code, response.json()["id"]) == (200, ids[1])
+    stored = Booking.objects.order_by("start").values_list("status", "sequence")
+    assert list(stored) == [("confirmed", 0), ("cancelled", 1), ("cancelled", 1)]
+
+
+def test_cancel_following_of_a_cancelled_occurrence_is_400_and_changes_nothing(user_api, day):
+    room = RoomFactory()
+    ids = [
+        b["id"] for b in post_series(user_api, room, day, "FREQ=DAILY;COUNT=3").json()["results"]
+    ]
+    user_api.post(f"/api/v1/bookings/{ids[1]}/cancel/")
+    before = rows()
+
+    response = user_api.post(f"/api/v1/bookings/{ids[1]}/cancel/", {"scope": "following"})
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "This booking is already cancelled or declined."}
+    assert rows() == before
+
+
+def test_cancel_following_by_a_stranger_is_404_and_changes_nothing(user_api, day):
+    room = RoomFactory()
+    ids = [
+        b["id"] for b in post_series(user_api, room, day, "FREQ=DAILY;COUNT=2").json()["results"]
+    ]
+    stranger = APIClient()
+    stranger.force_authenticate(UserFactory())
+    before = rows()
+
+    response = stranger.post(f"/api/v1/bookings/{ids[0]}/cancel/", {"scope": "following"})
+
+    assert response.status_code == 404
+    assert rows() == before
+
+
+def test_move_following_of_a_single_booking_moves_just_it(user_api, room, day):
+    booking_id = user_api.post(
+        "/api/v1/bookings/",
+        {"room": room.slug, "start": at(day, "09:00").isoformat()}
+        | {"end": at(day, "10:00").isoformat(), "title": "Montage"},
+        format="json",
+    ).json()["id"]
+
+    response = user_api.patch(
+        f"/api/v1/bookings/{booking_id}/",
+        {
+            "start": at(day, "13:00").isoformat(),
+            "end": at(day, "14:30").isoformat(),
+            "title": "Montage 2",
+            "scope": "following",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200
+    stored = Booking.objects.values_list("start", "end", "title", "sequence")
+    assert list(stored) == [(at(day, "13:00"), at(day, "14:30"), "Montage 2", 1)]
+
+
+def test_cancel_following_of_a_single_booking_cancels_just_it(user_api, room, day):
+    booking_id = user_api.post(
+        "/api/v1/bookings/",
+        {"room": room.slug, "start": at(day, "09:00").isoformat()}
+        | {"end": at(day, "10:00").isoformat(), "title": "Montage"},
+        format="json",
+    ).json()["id"]
+
+    response = user_api.post(f"/api/v1/bookings/{booking_id}/cancel/", {"scope": "following"})
+
+    assert response.status_code == 200
+    assert list(Booking.objects.values_list("status", "sequence")) == [("cancelled", 1)]
+
+
+def test_move_following_twice_raises_sequence_each_time_and_owes_new_reminders(user_api, day):
+    from booking.reminders import send_booking_reminders
+
+    room = RoomFactory()
+    ids = [
+        b["id"] for b in post_series(user_api, room, day, "FREQ=DAILY;COUNT=2").json()["results"]
+    ]
+    reminded = send_booking_reminders(now=at(day + timedelta(days=1), "08:00"))
+    for start, end in (("11:00", "12:00"), ("13:00", "14:00")):
+        user_api.patch(
+            f"/api/v1/bookings/{ids[0]}/",
+            {
+                "start": at(day, start).isoformat(),
+                "end": at(day, end).isoformat(),
+                "scope": "following",
+            },
+            format="json",
+        )
+
+    stored = Booking.objects.order_by("start").values_list("sequence", "reminder_sent_at")
+    assert reminded == 1  # the second occurrence, which then moves
+    assert list(stored) == [(2, None), (2, None)]
+
+
+def test_cancel_a_cancelled_booking_is_400_and_changes_nothing(user_api, room, day):
+    booking_id = user_api.post(
+        "/api/v1/bookings/",
+        {"room": room.slug, "start": at(day, "09:00").isoformat()}
+        | {"end": at(day, "10:00").isoformat(), "title": "Montage"},
+        format="json",
+    ).json()["id"]
+    user_api.post(f"/api/v1/bookings/{booking_id}/cancel/")
+    before = rows()
+
+    response = user_api.post(f"/api/v1/bookings/{booking_id}/cancel/")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "This booking is already cancelled or declined."}
+    assert rows() == before
+
+
+def test_approve_a_declined_booking_is_400_and_changes_nothing(user_api, manager_api, day):
+    room = RoomFactory(requires_approval=True)
+    booking_id = user_api.post(
+        "/api/v1/bookings/",
+        {"room": room.slug, "start": at(day, "09:00").isoformat()}
+        | {"end": at(day, "10:00").isoformat(), "title": "Montage"},
+        format="json",
+    ).json()["id"]
+    manager_api.post(f"/api/v1/bookings/{booking_id}/decline/")
+    before = rows()
+
+    response = manager_api.post(f"/api/v1/bookings/{booking_id}/approve/")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Only a pending booking can be approved or declined."}
+    assert rows() == before
