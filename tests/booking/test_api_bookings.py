@@ -318,6 +318,7 @@ def test_approve_confirmed_booking_is_400(user_api, manager_api, room, day):
     booking_id = post(user_api, room, iso(day, "10:00"), iso(day, "11:00")).json()["id"]
 
     assert manager_api.post(f"/api/v1/bookings/{booking_id}/approve/").status_code == 400
+    assert Booking.objects.get(pk=booking_id).sequence == 0
 
 
 @pytest.fixture
@@ -515,4 +516,3 @@ def test_id_that_is_no_id_is_404(manager_api, client, facility_manager, method, 
     response = getattr(caller, method)(path)
 
     assert response.status_code == 404
-    assert Booking.objects.get(pk=booking_id).sequence == 0
