@@ -9,11 +9,12 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from booking import facility_services, services
+from booking import services
 from booking.errors import BookingError
-from booking.facility_services import ROOM_FIELDS, set_room_photo
 from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room, Series
 from booking.photos import open_checked
+from booking.services import facilities as facility_services
+from booking.services.facilities import ROOM_FIELDS, set_room_photo
 
 
 class OpeningHoursFormSet(forms.BaseInlineFormSet):

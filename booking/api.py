@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.roles import is_facility_manager
-from booking import facility_services, selectors, services
+from booking import selectors, services
 from booking.errors import BookingError
 from booking.models import Booking, Closure, Location, OpeningHours, Room
 from booking.serializers import (
@@ -25,6 +25,7 @@ from booking.serializers import (
     ScopeSerializer,
     SpanSerializer,
 )
+from booking.services import facilities as facility_services
 from booking.timezones import local_isoformat
 
 

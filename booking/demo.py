@@ -12,9 +12,9 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from booking.errors import BookingError
-from booking.facility_services import save_location, save_room, set_room_photo
 from booking.models import Booking, Location, Room, RoomKind
 from booking.services import create_booking
+from booking.services.facilities import save_location, save_room, set_room_photo
 from booking.timezones import LOCAL_TZ
 
 WEEKDAYS = range(5)

@@ -20,10 +20,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.errors import add_form_error
 from accounts.roles import is_facility_manager
-from booking import facility_services, selectors, services, weekview
+from booking import selectors, services, weekview
 from booking.errors import BookingError
 from booking.forms import BookingForm, ClosureForm, MoveForm, RoomSearchForm
 from booking.models import Booking, BookingStatus, Closure, OpeningHours, Room
+from booking.services import facilities as facility_services
 from booking.timezones import LOCAL_TZ, within_calendar
 
 

@@ -2,10 +2,10 @@
 when a session moves, is cancelled or starts within a day.
 
 A change owes its mail as outbox rows in its own transaction (`owe_registration_mail`,
-`owe_session_mail`, and the one-statement registration in services.py, which writes its row
-in the same SQL); the worker builds the messages with the `build_*_batch` functions and sends
-them (accounts/outbox.py). Each mail is in the recipient's language, as plain text with an
-HTML alternative and calendar invitations.
+`owe_session_mail`, and the one-statement registration in services/registrations.py, which
+writes its row in the same SQL); the worker builds the messages with the `build_*_batch`
+functions and sends them (accounts/outbox.py). Each mail is in the recipient's language, as
+plain text with an HTML alternative and calendar invitations.
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ def owe_registration_mail(kind: str, registration_ids: list[int]) -> None:
     outbox.owe(REGISTRATION_PREFIX + kind, [({"registration": pk}, "") for pk in registration_ids])
 
 
-# For the one-statement registration (services._CLAIM_SQL), which writes the same row as
-# `owe_registration_mail` in SQL: kind REGISTRATION_PREFIX + status, payload {"registration": id}.
+# For the one-statement registration (services.registrations._CLAIM_SQL), which writes
+# the same row as `owe_registration_mail` in SQL: kind REGISTRATION_PREFIX + status,
+# payload {"registration": id}.
 OUTBOX_SQL_NAMES = {
     "mail_table": OutboxMail._meta.db_table,
     **{

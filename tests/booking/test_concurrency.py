@@ -10,10 +10,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from rest_framework.test import APIClient
 
-from booking import rules, services
+from booking import rules, selectors
 from booking.errors import BookingError
 from booking.models import Booking, Room
-from booking.services import OVERLAP_CONSTRAINT, create_booking
+from booking.services import OVERLAP_CONSTRAINT, bookings, create_booking
 from tests.booking.conftest import at, next_monday
 from tests.booking.factories import RoomFactory
 from tests.conftest import constraint_dropped
@@ -160,13 +160,13 @@ def _rush_for_one_slot(room, day):
 
 
 def test_room_lock_alone_keeps_a_rush_to_one_booking(without_overlap_constraint, monkeypatch):
-    check_no_clash = rules.check_no_clash
+    check_free = rules.check_free
 
     def slow_check(*args, **kwargs):
-        check_no_clash(*args, **kwargs)
+        check_free(*args, **kwargs)
         time.sleep(0.1)  # a wide window between the check and the insert
 
-    monkeypatch.setattr(rules, "check_no_clash", slow_check)
+    monkeypatch.setattr(rules, "check_free", slow_check)
     room = RoomFactory()
     day = next_monday()
 
@@ -185,16 +185,20 @@ def test_control_without_room_lock_or_constraint_a_rush_double_books(
     without_overlap_constraint, monkeypatch
 ):
     checked = threading.Barrier(WORKERS)
-    check_no_clash = rules.check_no_clash
+    check_free = rules.check_free
 
     def check_then_wait_for_everyone(*args, **kwargs):
-        check_no_clash(*args, **kwargs)
+        check_free(*args, **kwargs)
         checked.wait(timeout=30)  # every writer has looked before any writes
 
-    monkeypatch.setattr(rules, "check_no_clash", check_then_wait_for_everyone)
-    monkeypatch.setattr(
-        services, "lock_room", lambda room: Room.objects.select_related("location").get(pk=room.pk)
-    )
+    def read_without_lock(room):
+        rooms = selectors.with_week_hours(Room.objects.select_related("location"))
+        unlocked = rooms.get(pk=room.pk)
+        unlocked.week_hours = selectors.week_hours(unlocked)
+        return unlocked
+
+    monkeypatch.setattr(rules, "check_free", check_then_wait_for_everyone)
+    monkeypatch.setattr(bookings, "lock_room", read_without_lock)
     room = RoomFactory()
 
     responses = _rush_for_one_slot(room, next_monday())

@@ -316,7 +316,7 @@ def test_facility_manager_cancels_a_booking_that_is_over(user, manager_api, now)
 
 
 def test_staff_move_skips_the_bookers_rules_but_keeps_the_rooms(user, user_api, manager_api, now):
-    """Staff move a booking on the booker's behalf (booking/services.py): the booker's own
+    """Staff move a booking on the booker's behalf (booking/services/bookings.py): the booker's own
     rules (notice, duration, window) do not bind them; the room's (opening hours) do."""
     room = RoomFactory(min_notice_minutes=120, max_duration_minutes=60, max_days_ahead=14)
     start = now + timedelta(days=1)

@@ -1,6 +1,6 @@
 """Series over HTTP: what every occurrence carries, and who may move or cancel the rest.
 
-Written against mutmut's survivors in booking/services.py (create_series, series_problems,
+Written against mutmut's survivors in booking/services/series.py (create_series, series_problems,
 move_following, cancel_following): each test pins a behaviour a small change got past.
 """
 

@@ -23,7 +23,7 @@ def add_sample() -> None:
 
     from accounts.models import User
     from booking import services as booking_services
-    from booking.facility_services import save_location, save_room
+    from booking.services.facilities import save_location, save_room
     from booking.timezones import LOCAL_TZ
     from events import services as event_services
     from events.models import Programme

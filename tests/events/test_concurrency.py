@@ -20,8 +20,10 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import OutboxMail
 from booking import services as booking_services
+from booking.services import bookings as booking_bookings
 from events import services
 from events.models import Event, Registration
+from events.services import registrations
 from tests.conftest import constraint_dropped
 from tests.factories import EventFactory, SessionFactory, UserFactory
 
@@ -72,7 +74,7 @@ def test_rush_of_60_for_20_seats_confirms_exactly_20(live_server):
 
 def _unlocked_event(event_id):
     # The race the lock closes: read the counters without FOR UPDATE, then dawdle.
-    event = Event.objects.only(*services._COUNTER_FIELDS).get(pk=event_id)
+    event = Event.objects.only(*registrations._COUNTER_FIELDS).get(pk=event_id)
     time.sleep(0.2)
     return event
 
@@ -105,7 +107,7 @@ def _register_without_lock(*, user, event, slug):
 
 
 def test_control_rush_without_lock_oversells(live_server, monkeypatch):
-    monkeypatch.setattr(services, "_register_in_one_statement", _register_without_lock)
+    monkeypatch.setattr(registrations, "_register_in_one_statement", _register_without_lock)
     event = EventFactory(slug="opening", capacity=20)
     SessionFactory(event=event)
     tokens = tokens_for(60)
@@ -146,7 +148,7 @@ def test_two_cancellations_at_once_promote_two_in_order(live_server):
 
 
 def test_control_two_cancellations_without_lock_lose_a_seat(live_server, monkeypatch):
-    monkeypatch.setattr(services, "_locked_event", _unlocked_event)
+    monkeypatch.setattr(registrations, "_locked_event", _unlocked_event)
 
     event, _waiting, _responses = _rush_of_two_cancellations(live_server)
 
@@ -250,23 +252,25 @@ def test_session_and_lab_booking_at_once_never_overlap(live_server):
 def test_control_session_and_lab_booking_without_lock_or_constraint_overlap(
     live_server, monkeypatch
 ):
-    from booking import rules
+    from booking import rules, selectors
     from booking.models import Booking, Room
     from events.models import Session
 
     checked = threading.Barrier(2)
-    check_no_clash = rules.check_no_clash
+    check_free = rules.check_free
 
     def check_then_wait_for_the_other(*args, **kwargs):
-        check_no_clash(*args, **kwargs)
+        check_free(*args, **kwargs)
         checked.wait(timeout=30)  # both have looked before either writes
 
-    monkeypatch.setattr(rules, "check_no_clash", check_then_wait_for_the_other)
-    monkeypatch.setattr(
-        booking_services,
-        "lock_room",
-        lambda room: Room.objects.select_related("location").get(pk=room.pk),
-    )
+    def read_without_lock(room):
+        rooms = selectors.with_week_hours(Room.objects.select_related("location"))
+        unlocked = rooms.get(pk=room.pk)
+        unlocked.week_hours = selectors.week_hours(unlocked)
+        return unlocked
+
+    monkeypatch.setattr(rules, "check_free", check_then_wait_for_the_other)
+    monkeypatch.setattr(booking_bookings, "lock_room", read_without_lock)
 
     with constraint_dropped(
         Booking,
@@ -342,7 +346,7 @@ def _first_to_lock_the_room(monkeypatch, *, rearrangement_first: bool) -> None:
         return locked
 
     monkeypatch.setattr(booking_services, "rearranging", marked_rearranging)
-    monkeypatch.setattr(booking_services, "lock_room", ordered_lock_room)
+    monkeypatch.setattr(booking_bookings, "lock_room", ordered_lock_room)
 
 
 def _swap_two_sessions_while_ten_students_book(live_server, monkeypatch, *, rearrangement_first):

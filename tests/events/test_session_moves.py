@@ -1,5 +1,5 @@
 """Sessions moved, moved out of a room, renamed and checked in, over HTTP: what each
-change leaves behind. Written against mutmut's survivors in events/services.py."""
+change leaves behind. Written against mutmut's survivors in events/services/."""
 
 from datetime import UTC, timedelta
 
