@@ -105,7 +105,7 @@ def test_events_feed_unknown_filter_is_refused_and_caches_nothing(client, progra
         client.get(f"/feeds/events.ics?programme=filler-{n}&theme=also-{n}")
 
     assert unknown_programme.status_code == 404
-    assert nul_programme.status_code == 404
+    assert nul_programme.status_code == 400  # refused where input is parsed (text_input)
     assert unknown_theme.status_code == 400
     assert "media_ict, sustainability" in unknown_theme.content.decode()
     assert list(cache._cache) == []  # locmem: not one body was cached for made-up filters
