@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from accounts.models import Affiliation
 from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room, RoomKind
+from booking.services.facilities import ROOM_FIELDS
 from booking.timezones import StrictDateTimeField
 
 
@@ -45,25 +46,7 @@ class RoomSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Room
-        fields = [
-            "slug",
-            "name",
-            "location",
-            "kind",
-            "capacity",
-            "description",
-            "amenities",
-            "photo",
-            "thumbnail",
-            "requires_approval",
-            "bookable_by",
-            "min_duration_minutes",
-            "max_duration_minutes",
-            "max_days_ahead",
-            "min_notice_minutes",
-            "buffer_minutes",
-            "is_active",
-        ]
+        fields = [*ROOM_FIELDS, "photo", "thumbnail"]
 
     def validate_bookable_by(self, value):
         return sorted(set(value))

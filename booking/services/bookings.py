@@ -137,6 +137,19 @@ def initial_status(user, room: Room, *, on_behalf: bool) -> str:
     return BookingStatus.CONFIRMED
 
 
+def new_booking(*, room: Room, start: datetime, end: datetime, **fields) -> Booking:
+    """An unsaved booking of [start, end), with the span the room's buffer blocks."""
+    blocked_from, blocked_until = rules.blocked_span(room, start, end)
+    return Booking(
+        room=room,
+        start=start,
+        end=end,
+        blocked_from=blocked_from,
+        blocked_until=blocked_until,
+        **fields,
+    )
+
+
 def needs_approval_again(booking: Booking, actor, *, on_behalf: bool) -> bool:
     """A change of an approved booking in a room that needs approval goes back to the
     managers, unless one of them made it: what they approved was another time."""
@@ -178,18 +191,15 @@ def create_booking(
             room = lock_room(room)
             rules.check_opening_hours(room, start, end)
             rules.check_free(room, start, end, moving_with)
-            blocked_from, blocked_until = rules.blocked_span(room, start, end)
-            booking = Booking(
+            booking = new_booking(
                 room=room,
                 user=user,
+                start=start,
+                end=end,
+                status=initial_status(user, room, on_behalf=on_behalf),
                 title=title,
                 public_title=public_title,
                 attendees=attendees,
-                start=start,
-                end=end,
-                blocked_from=blocked_from,
-                blocked_until=blocked_until,
-                status=initial_status(user, room, on_behalf=on_behalf),
             )
             booking.save()
             if not on_behalf:

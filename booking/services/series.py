@@ -18,6 +18,7 @@ from booking.services.bookings import (
     lock_room,
     move_booking,
     needs_approval_again,
+    new_booking,
     save_guarded,
     set_status,
 )
@@ -108,17 +109,14 @@ def create_series(
         status = initial_status(user, room, on_behalf=False)
         bookings = []
         for occurrence_start, occurrence_end in spans:
-            blocked_from, blocked_until = rules.blocked_span(room, occurrence_start, occurrence_end)
-            booking = Booking(
+            booking = new_booking(
                 room=room,
+                start=occurrence_start,
+                end=occurrence_end,
                 user=user,
                 title=title,
                 public_title=public_title,
                 attendees=attendees,
-                start=occurrence_start,
-                end=occurrence_end,
-                blocked_from=blocked_from,
-                blocked_until=blocked_until,
                 status=status,
                 series=series,
             )
