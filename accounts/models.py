@@ -77,6 +77,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True,
         help_text=_("Unset for a sign-up that has not yet followed the link in its mail."),
     )
+    # Set at every SSO sign-in (accounts.services.apply_sso_identity); an SSO account's API
+    # token lapses some days after it (SSO_API_TOKEN_DAYS), read with the token in one query.
+    sso_signed_in_at = models.DateTimeField(
+        _("last SSO sign-in"), null=True, blank=True, editable=False
+    )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

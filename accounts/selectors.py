@@ -1,6 +1,6 @@
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 
@@ -27,17 +27,6 @@ def is_sso_account(user) -> bool:
 
 def sso_account_exists(email: str) -> bool:
     return SocialAccount.objects.filter(user__email__iexact=email).exists()
-
-
-def last_sso_login_expression(user_field: str = "pk") -> Subquery:
-    """When the person last signed in through SSO (allauth touches the SocialAccount at
-    every sign-in), or NULL for a local account. `user_field` names the user's id in the
-    outer query."""
-    return Subquery(
-        SocialAccount.objects.filter(user=OuterRef(user_field))
-        .order_by("-last_login")
-        .values("last_login")[:1]
-    )
 
 
 # Apps whose rows about a person are the account itself, gone with it: addresses, SSO links,

@@ -87,7 +87,8 @@ def apply_sso_identity(*, user: User, identity: SsoIdentity) -> User:
     user.sso_affiliations = identity.sso_affiliations
     # The identity provider vouches for the person, whatever its email claim says.
     user.email_verified = True
-    fields = ["affiliation", "sso_affiliations", "email_verified"]
+    user.sso_signed_in_at = timezone.now()
+    fields = ["affiliation", "sso_affiliations", "email_verified", "sso_signed_in_at"]
     if user.has_usable_password():
         # A password (set before SSO accounts were refused one, or by staff) would let the
         # person in after their organisation ended their account.

@@ -15,6 +15,7 @@ from django.core import mail
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from accounts.models import User
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,8 +133,7 @@ def test_token_endpoint_refuses_sso_account_even_with_old_password(
 
 
 def sso_signed_in_days_ago(user, days):
-    # last_login is auto_now on save; an update sets the past.
-    SocialAccount.objects.filter(user=user).update(last_login=timezone.now() - timedelta(days=days))
+    User.objects.filter(pk=user.pk).update(sso_signed_in_at=timezone.now() - timedelta(days=days))
 
 
 def test_sso_api_token_lapses_days_after_last_sso_sign_in(api_client, sso_user, settings):
