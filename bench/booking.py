@@ -13,7 +13,6 @@ bookings made, no two live bookings of a room overlapping, buffers included.
 """
 
 import argparse
-import asyncio
 import collections
 import json
 import os
@@ -29,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.registration import (  # noqa: E402
-    _read_response,
     forget_queue,
     percentile,
+    send_all,
     setup_django,
     start_server,
     stop_server,
@@ -272,49 +271,6 @@ def queries_per_booking(room, token: str, day) -> int:
     return counts[-1]
 
 
-def rush(port: int, requests: list[tuple[str, str, str, bytes]], clients: int):
-    """Each client keeps one connection open and sends its next request when the last is
-    answered, taking work from one shared line; all start at the same moment. asyncio in one
-    process, as bench/registration.py: client threads would cost more CPU than the server."""
-    return asyncio.run(_rush(port, requests, clients))
-
-
-async def _rush(port: int, requests, clients: int):
-    work = collections.deque(requests)
-    results: list[tuple[float, int, bytes]] = []
-    start = asyncio.Event()
-
-    async def client():
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        await start.wait()
-        while work:
-            method, path, token, body = work.popleft()
-            head = (
-                f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                f"Authorization: Token {token}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n"
-            )
-            began = time.perf_counter()
-            if writer is None:  # the server closed the last one (sync workers do)
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(head.encode() + body)
-            status, response, keep_alive = await _read_response(reader)
-            results.append((time.perf_counter() - began, status, response))
-            if not keep_alive:
-                writer.close()
-                writer = None
-        if writer is not None:
-            writer.close()
-            await writer.wait_closed()
-
-    tasks = [asyncio.create_task(client()) for _ in range(clients)]
-    await asyncio.sleep(0.5)  # every connection open before the clock starts
-    began = time.perf_counter()
-    start.set()
-    await asyncio.gather(*tasks)
-    return time.perf_counter() - began, results
-
-
 def latency_line(results) -> str:
     latencies = sorted(latency for latency, _status, _body in results)
     return (
@@ -392,9 +348,9 @@ def main():
         connection.close()
         server = start_server(args)
         try:
-            rush(args.port, health[:200], args.clients)  # warm up every worker and thread
-            health_elapsed, health_results = rush(args.port, health, args.clients)
-            elapsed, results = rush(args.port, bookings, args.clients)
+            send_all(args.port, health[:200], args.clients)  # warm up every worker and thread
+            health_elapsed, health_results = send_all(args.port, health, args.clients)
+            elapsed, results = send_all(args.port, bookings, args.clients)
         finally:
             stop_server(server)
         health_rate = len(health_results) / health_elapsed

@@ -179,38 +179,46 @@ def baseline(port: int, count: int, clients: int) -> None:
 
 
 def rush(port: int, slug: str | None, tokens: list[str], clients: int):
-    """Each client keeps one connection open and sends its next request when the last is
-    answered, taking tokens from one shared line; all start at the same moment.
+    """Register with each token (or, without a slug, GET /healthz), JSON bodies decoded."""
+    path = "/healthz" if slug is None else f"/api/v1/events/{slug}/register/"
+    method = "GET" if slug is None else "POST"
+    elapsed, results = send_all(port, [(method, path, token, b"") for token in tokens], clients)
+    return elapsed, [(took, status, json.loads(body or b"{}")) for took, status, body in results]
+
+
+def send_all(port: int, requests: list[tuple[str, str, str, bytes]], clients: int):
+    """Send (method, path, token, JSON body) requests: each client keeps one connection open
+    and sends its next request when the last is answered, taking work from one shared line;
+    all start at the same moment. Returns the seconds taken and (latency, status, body).
 
     The clients are asyncio tasks in one process: 64 Python threads with http.client cost
     the machine more CPU than the server's own work (they reached 550 requests/s on /healthz
     where wrk reached 1,000+), and would be measured instead of it.
     """
-    return asyncio.run(_rush(port, slug, tokens, clients))
+    return asyncio.run(_send_all(port, requests, clients))
 
 
-async def _rush(port: int, slug: str | None, tokens: list[str], clients: int):
-    work = collections.deque(tokens)
-    results: list[tuple[float, int, dict]] = []
+async def _send_all(port: int, requests, clients: int):
+    work = collections.deque(requests)
+    results: list[tuple[float, int, bytes]] = []
     start = asyncio.Event()
-    path = "/healthz" if slug is None else f"/api/v1/events/{slug}/register/"
-    method = "GET" if slug is None else "POST"
 
     async def client():
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         await start.wait()
         while work:
-            token = work.popleft()
-            request = (
+            method, path, token, body = work.popleft()
+            head = (
                 f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                f"Authorization: Token {token}\r\nContent-Length: 0\r\n\r\n"
+                f"Authorization: Token {token}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
             )
             began = time.perf_counter()
             if writer is None:  # the server closed the last one (sync workers do)
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(request.encode())
-            status, body, keep_alive = await _read_response(reader)
-            results.append((time.perf_counter() - began, status, json.loads(body or b"{}")))
+            writer.write(head.encode() + body)
+            status, response, keep_alive = await _read_response(reader)
+            results.append((time.perf_counter() - began, status, response))
             if not keep_alive:
                 writer.close()
                 writer = None
