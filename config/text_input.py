@@ -10,6 +10,7 @@ DRF parsers every request body of the API.
 """
 
 import contextlib
+import re
 from collections.abc import Iterable, Mapping
 
 from django.http import HttpResponseBadRequest, JsonResponse
@@ -21,13 +22,18 @@ from rest_framework.exceptions import ValidationError
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+# One scan in C for both, instead of a Python loop over every character of every input.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def refusal(text: str) -> str | None:
     """Why PostgreSQL cannot store `text`, or None when it can."""
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return None
     if "\x00" in text:
         return _("Null characters are not allowed.")
-    if any("\ud800" <= char <= "\udfff" for char in text):
-        return _("Lone surrogate characters are not allowed.")
-    return None
+    return _("Lone surrogate characters are not allowed.")
 
 
 def text_errors(data) -> dict | list | None:
