@@ -65,6 +65,18 @@ def register(kinds: Iterable[str], builder: Builder) -> None:
         _builders[kind] = builder
 
 
+# For the changes that owe their mail inside one SQL statement (the registration claim, a
+# booking under its room lock): the outbox's table and column names, from the model.
+SQL_NAMES = {
+    "mail_table": OutboxMail._meta.db_table,
+    **{
+        f"mail_{name}": OutboxMail._meta.get_field(name).column
+        for name in ("kind", "payload", "language", "created_at", "attempts", "send_after",
+                     "last_error")
+    },
+}
+
+
 def owe(kind: str, payloads: Iterable[tuple[dict, str]]) -> None:
     """Owe one mail of `kind` per (payload, language); call inside the change's transaction."""
     now = timezone.now()

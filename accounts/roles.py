@@ -18,6 +18,12 @@ def _in_group(user, group_name: str) -> bool:
     return group_name in cached
 
 
+def remember_role_groups(user, group_names) -> None:
+    """Role groups read with another query (see booking.selectors.room_for_booking), so
+    asking for a role costs none."""
+    user._role_group_names = set(group_names) & set(ROLE_GROUPS)
+
+
 def is_facility_manager(user) -> bool:
     return _in_group(user, FACILITY_MANAGERS)
 

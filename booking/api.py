@@ -180,7 +180,7 @@ class BookingViewSet(
 
     @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer})
     def create(self, request):
-        data = parse(BookingCreateSerializer, request.data)
+        data = parse(BookingCreateSerializer, request.data, context={"request": request})
         rrule = data.pop("rrule")
         if rrule:
             bookings = services.create_series(user=request.user, rrule=rrule, **data)

@@ -4,13 +4,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from django.contrib.auth.models import Group
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import JSONObject
 
-from accounts.roles import is_facility_manager
+from accounts.models import User
+from accounts.roles import ROLE_GROUPS, is_facility_manager, remember_role_groups
 from booking import intervals
-from booking.models import Booking, Closure, OpeningHours, Room
+from booking.models import Booking, Closure, Location, OpeningHours, Room
 from booking.timezones import LOCAL_TZ
 
 
@@ -30,6 +33,73 @@ def with_week_hours(rooms: QuerySet) -> QuerySet:
         json=JSONObject(weekday="weekday", opens="opens", closes="closes")
     )
     return rooms.annotate(week_hours_json=ArraySubquery(hours))
+
+
+def _sql_names() -> dict[str, str]:
+    quote = connection.ops.quote_name
+    user_groups = User.groups.through._meta
+    return {
+        "room_columns": ", ".join(f"r.{quote(f.column)}" for f in Room._meta.concrete_fields),
+        "location_columns": ", ".join(
+            f"l.{quote(f.column)}" for f in Location._meta.concrete_fields
+        ),
+        "room": quote(Room._meta.db_table),
+        "room_location": quote(Room._meta.get_field("location").column),
+        "location": quote(Location._meta.db_table),
+        "hours": quote(OpeningHours._meta.db_table),
+        "hours_location": quote(OpeningHours._meta.get_field("location").column),
+        "group": quote(Group._meta.db_table),
+        "user_groups": quote(user_groups.db_table),
+        "user_groups_user": quote(user_groups.get_field("user").column),
+        "user_groups_group": quote(user_groups.get_field("group").column),
+    }
+
+
+# What a booking needs to know of its room, in one query: the room, its location, the
+# location's opening hours, and the booker's role groups (whether a facility manager books
+# decides approval and who may book). Written in SQL, with the names taken from the models,
+# because compiling the same query through the ORM cost more than the rest of a booking.
+_ROOM_FOR_BOOKING_SQL = """
+SELECT {room_columns}, {location_columns},
+       ARRAY(SELECT json_build_object('weekday', h.weekday, 'opens', h.opens,
+                                      'closes', h.closes)
+             FROM {hours} AS h WHERE h.{hours_location} = r.{room_location}),
+       ARRAY(SELECT g.name FROM {group} AS g
+             JOIN {user_groups} AS ug ON ug.{user_groups_group} = g.id
+             WHERE ug.{user_groups_user} = %(user)s AND g.name = ANY(%(role_groups)s))
+FROM {room} AS r JOIN {location} AS l ON l.id = r.{room_location}
+WHERE r.{key} = %(key)s
+"""
+_ROOM_BY_SLUG_SQL = _ROOM_FOR_BOOKING_SQL.format(key="slug", **_sql_names())
+_ROOM_BY_ID_SQL = _ROOM_FOR_BOOKING_SQL.format(key="id", **_sql_names())
+
+
+def room_for_booking(user, *, slug: str | None = None, pk: int | None = None) -> Room | None:
+    """The room by slug or id, read to be booked by `user`, or None.
+
+    It carries its location, the location's opening hours (`week_hours`, which
+    rules.opening_problem reads), and the user's role groups are remembered on `user`."""
+    sql, key = (_ROOM_BY_SLUG_SQL, slug) if slug is not None else (_ROOM_BY_ID_SQL, pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"key": key, "user": user.pk, "role_groups": list(ROLE_GROUPS)})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    room_fields = [f.attname for f in Room._meta.concrete_fields]
+    location_fields = [f.attname for f in Location._meta.concrete_fields]
+    split = len(room_fields)
+    room = Room.from_db(connection.alias, room_fields, row[:split])
+    room.location = Location.from_db(
+        connection.alias, location_fields, row[split : split + len(location_fields)]
+    )
+    room.week_hours_json, role_groups = row[-2:]
+    room.week_hours = week_hours(room)
+    remember_role_groups(user, role_groups)
+    return room
+
+
+def is_read_for_booking(room: Room) -> bool:
+    return hasattr(room, "week_hours_json")
 
 
 def week_hours(room: Room) -> dict[int, list[tuple[time, time]]]:

@@ -56,26 +56,6 @@ def owe_registration_mail(kind: str, registration_ids: list[int]) -> None:
     outbox.owe(REGISTRATION_PREFIX + kind, [({"registration": pk}, "") for pk in registration_ids])
 
 
-# For the one-statement registration (services.registrations._CLAIM_SQL), which writes
-# the same row as `owe_registration_mail` in SQL: kind REGISTRATION_PREFIX + status,
-# payload {"registration": id}.
-OUTBOX_SQL_NAMES = {
-    "mail_table": OutboxMail._meta.db_table,
-    **{
-        f"mail_{name}": OutboxMail._meta.get_field(name).column
-        for name in (
-            "kind",
-            "payload",
-            "language",
-            "created_at",
-            "attempts",
-            "send_after",
-            "last_error",
-        )
-    },
-}
-
-
 def build_registration_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternatives | None]:
     """The message for each row: the batch's registrations with their events and people, the
     places in line, and the sessions, each read once for the whole batch."""

@@ -9,7 +9,7 @@ permissions.
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -17,10 +17,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import outbox
 from accounts.roles import is_facility_manager
 from booking import emails, rules, selectors
 from booking.errors import BookingError
-from booking.models import Booking, BookingStatus, Room
+from booking.models import LIVE_STATUSES, Booking, BookingStatus, Closure, Room
 
 OVERLAP_CONSTRAINT = "booking_booking_no_overlap"
 
@@ -177,36 +178,152 @@ def create_booking(
 
     `moving_with`: bookings that move away in the same `rearranging` block.
 
-    Every query counts here (a booking rush is bound by round trips): the rules that read
-    no table come first, then the lock, the room's opening hours read with it, closures and
-    overlaps in one query, and the insert. The insert needs no savepoint of its own: on the
-    database's overlap refusal this transaction (a savepoint inside a caller's) rolls back
-    whole, and the conflict is described after it.
+    A booking rush is bound by round trips and Python time, so a booking costs two: the room
+    as `selectors.room_for_booking` reads it (none when the caller passes a room read so, as
+    the API does), then the rules are checked on it, then `_insert_under_room_lock` takes the
+    room lock, looks for closures and live bookings in the way and inserts the booking and
+    the mail it owes. Only a refusal costs more: the usual checks then say what is in the way.
     """
+    if not selectors.is_read_for_booking(room):
+        room = selectors.room_for_booking(user, pk=room.pk)
     check_booker_rules(
         user=user, room=room, start=start, end=end, attendees=attendees, on_behalf=on_behalf
     )
+    rules.check_opening_hours(room, start, end)
+    booking = new_booking(
+        room=room,
+        user=user,
+        start=start,
+        end=end,
+        status=initial_status(user, room, on_behalf=on_behalf),
+        title=title,
+        public_title=public_title,
+        attendees=attendees,
+    )
+    owed_mail = None if on_behalf else emails.CREATED
+    for _attempt in range(2):
+        if _insert_under_room_lock(booking, owed_mail, moving_with):
+            return booking
+        # Refused: something is in the way, or the room was switched off a moment ago.
+        current = selectors.room_for_booking(user, pk=room.pk)
+        rules.check_room_active(current)
+        rules.check_free(current, start, end, moving_with)
+        # What was in the way has gone since: try once more.
+    raise BookingError(
+        _("%(room)s was booked for this time a moment ago.") % {"room": room.name},
+        code="conflict",
+        conflicts=[(start, end)],
+    )
+
+
+def _insert_sql() -> str:
+    quote = connection.ops.quote_name
+    booking = Booking._meta
+    closure = Closure._meta
+    room = Room._meta
+
+    def column(meta, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    return _INSERT_UNDER_ROOM_LOCK_SQL.format(
+        room=quote(room.db_table),
+        room_active=column(room, "is_active"),
+        closure=quote(closure.db_table),
+        closure_start=column(closure, "start"),
+        closure_end=column(closure, "end"),
+        closure_room=column(closure, "room"),
+        closure_location=column(closure, "location"),
+        booking=quote(booking.db_table),
+        booking_room=column(booking, "room"),
+        booking_status=column(booking, "status"),
+        booking_blocked_from=column(booking, "blocked_from"),
+        booking_blocked_until=column(booking, "blocked_until"),
+        columns=", ".join(quote(field.column) for field in _INSERTED_FIELDS),
+        values=", ".join(f"%(field_{field.attname})s" for field in _INSERTED_FIELDS),
+        **outbox.SQL_NAMES,
+    )
+
+
+# Two statements sent as one: the first takes the room lock; the second starts after it
+# holds, so it sees every booking committed before (one statement would look with the
+# snapshot it took before waiting for the lock), and inserts the booking and the mail it
+# owes only if nothing is in the way and the room is still active. Sent outside a
+# transaction they are one transaction of their own, so the lock is held for this one
+# round trip and no Python runs while it is held. The exclusion constraint stays the last
+# guard. `in_the_way` asks what rules.check_free asks, which explains a refusal.
+_INSERT_UNDER_ROOM_LOCK_SQL = """
+SELECT 1 FROM {room} WHERE id = %(room)s FOR UPDATE;
+WITH in_the_way AS (
+    SELECT 1 FROM {closure}
+    WHERE {closure_start} < %(end)s AND {closure_end} > %(start)s
+      AND ({closure_room} = %(room)s OR {closure_location} = %(location)s)
+    UNION ALL
+    SELECT 1 FROM {booking}
+    WHERE {booking_room} = %(room)s::bigint AND {booking_status} = ANY(%(live)s)
+      AND tstzrange({booking_blocked_from}, {booking_blocked_until})
+          && tstzrange(%(start)s, %(end)s)
+      AND id <> ALL(%(moving_with)s::bigint[])
+), inserted AS (
+    INSERT INTO {booking} ({columns})
+    SELECT {values} FROM {room}
+    WHERE id = %(room)s AND {room_active} AND NOT EXISTS (SELECT FROM in_the_way)
+    RETURNING id
+), owed_mail AS (
+    INSERT INTO {mail_table}
+        ({mail_kind}, {mail_payload}, {mail_language}, {mail_created_at}, {mail_attempts},
+         {mail_send_after}, {mail_last_error})
+    SELECT %(mail_kind)s, jsonb_build_object('booking', id, 'status', %(status)s::text),
+           %(language)s, %(now)s, 0, %(now)s, ''
+    FROM inserted WHERE %(mail_kind)s IS NOT NULL
+)
+SELECT id FROM inserted
+"""
+_INSERTED_FIELDS = [field for field in Booking._meta.concrete_fields if not field.primary_key]
+_INSERT_UNDER_ROOM_LOCK = _insert_sql()
+
+
+def _insert_under_room_lock(
+    booking: Booking, mail_event: str | None, moving_with: tuple[int, ...]
+) -> bool:
+    """Insert `booking` (setting its id) unless something is in the way; see the SQL above."""
+    params = {
+        f"field_{field.attname}": field.get_db_prep_save(
+            field.pre_save(booking, add=True), connection
+        )
+        for field in _INSERTED_FIELDS
+    }
+    params.update(
+        room=booking.room_id,
+        location=booking.room.location_id,
+        start=booking.start,
+        end=booking.end,
+        live=list(LIVE_STATUSES),
+        moving_with=list(moving_with),
+        mail_kind=f"{emails.KIND_PREFIX}{mail_event}" if mail_event else None,
+        status=booking.status,
+        language=booking.user.language if booking.user else "",
+        now=booking.created_at,
+    )
+    # Inside a caller's transaction a savepoint keeps it usable after a refusal by the
+    # exclusion constraint; otherwise the two statements are a transaction of their own.
+    atomic = transaction.atomic() if not connection.get_autocommit() else nullcontext()
     try:
-        with transaction.atomic():
-            room = lock_room(room)
-            rules.check_opening_hours(room, start, end)
-            rules.check_free(room, start, end, moving_with)
-            booking = new_booking(
-                room=room,
-                user=user,
-                start=start,
-                end=end,
-                status=initial_status(user, room, on_behalf=on_behalf),
-                title=title,
-                public_title=public_title,
-                attendees=attendees,
-            )
-            booking.save()
-            if not on_behalf:
-                emails.owe_mail(booking, emails.CREATED)
+        with atomic, connection.cursor() as cursor:
+            cursor.execute(_INSERT_UNDER_ROOM_LOCK, params)
+            cursor.nextset()
+            row = cursor.fetchone()
     except IntegrityError as error:
-        raise overlap_refusal(error, room, start, end, moving_with) from error
-    return booking
+        raise overlap_refusal(
+            error, booking.room, booking.start, booking.end, moving_with
+        ) from error
+    if row is None:
+        return False
+    booking.pk = row[0]
+    booking.updated_at = booking.created_at
+    booking._state.adding = False
+    if mail_event:
+        outbox.wake_sender_after_commit()
+    return True
 
 
 def lock_booking(booking: Booking, actor, *, on_behalf: bool) -> tuple[Room, Booking]:

@@ -164,8 +164,8 @@ SELECT inserted.id, inserted.event_id, inserted.status, inserted.queue_number,
        inserted.created_at, claimed.waitlist_length
 FROM inserted CROSS JOIN claimed
 """
-_CLAIM_BY_ID_SQL = _CLAIM_SQL.format(event_condition="id = %(event)s", **emails.OUTBOX_SQL_NAMES)
-_CLAIM_BY_SLUG_SQL = _CLAIM_SQL.format(event_condition="slug = %(slug)s", **emails.OUTBOX_SQL_NAMES)
+_CLAIM_BY_ID_SQL = _CLAIM_SQL.format(event_condition="id = %(event)s", **outbox.SQL_NAMES)
+_CLAIM_BY_SLUG_SQL = _CLAIM_SQL.format(event_condition="slug = %(slug)s", **outbox.SQL_NAMES)
 
 
 def _claim_place_in_one_statement(

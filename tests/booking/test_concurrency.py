@@ -2,7 +2,6 @@
 
 import itertools
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -10,13 +9,13 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from rest_framework.test import APIClient
 
-from booking import rules, selectors
+from booking import rules
 from booking.errors import BookingError
-from booking.models import Booking, Room
+from booking.models import Booking
 from booking.services import OVERLAP_CONSTRAINT, bookings, create_booking
 from tests.booking.conftest import at, next_monday
 from tests.booking.factories import RoomFactory
-from tests.conftest import constraint_dropped
+from tests.conftest import booking_statement_paused, constraint_dropped
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -160,13 +159,7 @@ def _rush_for_one_slot(room, day):
 
 
 def test_room_lock_alone_keeps_a_rush_to_one_booking(without_overlap_constraint, monkeypatch):
-    check_free = rules.check_free
-
-    def slow_check(*args, **kwargs):
-        check_free(*args, **kwargs)
-        time.sleep(0.1)  # a wide window between the check and the insert
-
-    monkeypatch.setattr(rules, "check_free", slow_check)
+    monkeypatch.setattr(bookings, "_INSERT_UNDER_ROOM_LOCK", booking_statement_paused(lock=True))
     room = RoomFactory()
     day = next_monday()
 
@@ -184,21 +177,7 @@ def test_room_lock_alone_keeps_a_rush_to_one_booking(without_overlap_constraint,
 def test_control_without_room_lock_or_constraint_a_rush_double_books(
     without_overlap_constraint, monkeypatch
 ):
-    checked = threading.Barrier(WORKERS)
-    check_free = rules.check_free
-
-    def check_then_wait_for_everyone(*args, **kwargs):
-        check_free(*args, **kwargs)
-        checked.wait(timeout=30)  # every writer has looked before any writes
-
-    def read_without_lock(room):
-        rooms = selectors.with_week_hours(Room.objects.select_related("location"))
-        unlocked = rooms.get(pk=room.pk)
-        unlocked.week_hours = selectors.week_hours(unlocked)
-        return unlocked
-
-    monkeypatch.setattr(rules, "check_free", check_then_wait_for_everyone)
-    monkeypatch.setattr(bookings, "lock_room", read_without_lock)
+    monkeypatch.setattr(bookings, "_INSERT_UNDER_ROOM_LOCK", booking_statement_paused(lock=False))
     room = RoomFactory()
 
     responses = _rush_for_one_slot(room, next_monday())

@@ -24,7 +24,7 @@ from booking.services import bookings as booking_bookings
 from events import services
 from events.models import Event, Registration
 from events.services import registrations
-from tests.conftest import constraint_dropped
+from tests.conftest import booking_statement_paused, constraint_dropped
 from tests.factories import EventFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -252,25 +252,12 @@ def test_session_and_lab_booking_at_once_never_overlap(live_server):
 def test_control_session_and_lab_booking_without_lock_or_constraint_overlap(
     live_server, monkeypatch
 ):
-    from booking import rules, selectors
-    from booking.models import Booking, Room
+    from booking.models import Booking
     from events.models import Session
 
-    checked = threading.Barrier(2)
-    check_free = rules.check_free
-
-    def check_then_wait_for_the_other(*args, **kwargs):
-        check_free(*args, **kwargs)
-        checked.wait(timeout=30)  # both have looked before either writes
-
-    def read_without_lock(room):
-        rooms = selectors.with_week_hours(Room.objects.select_related("location"))
-        unlocked = rooms.get(pk=room.pk)
-        unlocked.week_hours = selectors.week_hours(unlocked)
-        return unlocked
-
-    monkeypatch.setattr(rules, "check_free", check_then_wait_for_the_other)
-    monkeypatch.setattr(booking_bookings, "lock_room", read_without_lock)
+    monkeypatch.setattr(
+        booking_bookings, "_INSERT_UNDER_ROOM_LOCK", booking_statement_paused(lock=False)
+    )
 
     with constraint_dropped(
         Booking,
@@ -323,10 +310,13 @@ def _first_to_lock_the_room(monkeypatch, *, rearrangement_first: bool) -> None:
 
     The other side waits (in the server's request thread) until the first holds the lock,
     then queues behind it in PostgreSQL, so each order runs every time rather than when
-    the scheduler happens to pick it."""
+    the scheduler happens to pick it. The rearrangement locks the room with `lock_room` and
+    holds it until it commits; a student's booking holds it for one round trip, made to
+    last 0.3 s here, and the rearrangement is let go 0.1 s into it."""
     inside = threading.local()
     first_holds_lock = threading.Event()
     rearranging, lock_room = booking_services.rearranging, booking_services.lock_room
+    insert_under_room_lock = booking_bookings._insert_under_room_lock
 
     @contextmanager
     def marked_rearranging():
@@ -338,15 +328,27 @@ def _first_to_lock_the_room(monkeypatch, *, rearrangement_first: bool) -> None:
             inside.rearranging = False
 
     def ordered_lock_room(room):
-        first = getattr(inside, "rearranging", False) == rearrangement_first
-        if not first:
+        if not rearrangement_first:
             assert first_holds_lock.wait(timeout=30)
         locked = lock_room(room)
         first_holds_lock.set()
         return locked
 
+    def ordered_insert_under_room_lock(*args, **kwargs):
+        if getattr(inside, "rearranging", False):
+            return insert_under_room_lock(*args, **kwargs)
+        if rearrangement_first:
+            assert first_holds_lock.wait(timeout=30)
+        else:
+            threading.Timer(0.1, first_holds_lock.set).start()
+        return insert_under_room_lock(*args, **kwargs)
+
     monkeypatch.setattr(booking_services, "rearranging", marked_rearranging)
     monkeypatch.setattr(booking_bookings, "lock_room", ordered_lock_room)
+    monkeypatch.setattr(booking_bookings, "_insert_under_room_lock", ordered_insert_under_room_lock)
+    if not rearrangement_first:
+        paused = booking_statement_paused(lock=True)
+        monkeypatch.setattr(booking_bookings, "_INSERT_UNDER_ROOM_LOCK", paused)
 
 
 def _swap_two_sessions_while_ten_students_book(live_server, monkeypatch, *, rearrangement_first):
