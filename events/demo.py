@@ -99,8 +99,9 @@ def _event(organiser, *, slug: str, sessions: list[services.SessionSpec], **fiel
     return event
 
 
-# What each programme function gives per event: slug, title, theme, capacity, its sessions,
+# What each programme function gives per event: the values of EVENT_COLUMNS, its sessions,
 # and the Event fields that differ between programmes.
+EVENT_COLUMNS = ("slug", "title", "theme", "capacity")
 DemoEvent = tuple[str, str, str, int, list[services.SessionSpec], dict]
 
 
@@ -197,16 +198,7 @@ def seed(context: dict) -> None:
         llo_courses(rooms),
         campus_events(rooms),
     ):
-        for slug, title, theme, capacity, sessions, fields in events:
-            _event(
-                organiser,
-                slug=slug,
-                sessions=sessions,
-                programme=programme,
-                kind=kind,
-                title=title,
-                theme=theme,
-                capacity=capacity,
-                **fields,
-            )
+        for *columns, sessions, fields in events:
+            named = dict(zip(EVENT_COLUMNS, columns, strict=True))
+            _event(organiser, programme=programme, kind=kind, sessions=sessions, **named, **fields)
     seed_registrations(context["users"])
