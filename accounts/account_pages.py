@@ -27,18 +27,19 @@ def _refuse(request):
     return render(request, "account/password_sso.html", status=403)
 
 
-class SsoPasswordChangeView(PasswordChangeView):
+class NotForSsoAccounts:
     def dispatch(self, request, *args, **kwargs):
         if is_sso_account(request.user):
             return _refuse(request)
         return super().dispatch(request, *args, **kwargs)
 
 
-class SsoPasswordSetView(PasswordSetView):
-    def dispatch(self, request, *args, **kwargs):
-        if is_sso_account(request.user):
-            return _refuse(request)
-        return super().dispatch(request, *args, **kwargs)
+class SsoPasswordChangeView(NotForSsoAccounts, PasswordChangeView):
+    pass
+
+
+class SsoPasswordSetView(NotForSsoAccounts, PasswordSetView):
+    pass
 
 
 class SsoPasswordResetFromKeyView(PasswordResetFromKeyView):

@@ -77,7 +77,7 @@ def build_account_mail(rows: list[OutboxMail]) -> dict[int, object]:
         if missing:  # the account was erased before its mail went out
             messages[row.pk] = None
             continue
-        with outbox.in_language(row):
+        with outbox.in_language(row.language):
             messages[row.pk] = adapter.render_mail(
                 row.payload["template_prefix"], row.payload["email"], context
             )

@@ -61,23 +61,20 @@ class StrictOpenIDConnectProvider(OpenIDConnectProvider):
             raise OAuth2Error(f"the identity provider sent no {missing} claim") from missing
 
 
-def login(request, provider_id):
-    try:
-        view = OAuth2LoginView.adapter_view(StrictOpenIDConnectAdapter(request, provider_id))
-        return view(request)
-    except SocialApp.DoesNotExist as missing:
-        raise Http404 from missing
+def strict_view(view_class):
+    """allauth's `view_class` with the strict adapter; an unknown provider is a 404."""
 
+    def view(request, provider_id):
+        try:
+            adapter = StrictOpenIDConnectAdapter(request, provider_id)
+            return view_class.adapter_view(adapter)(request)
+        except SocialApp.DoesNotExist as missing:
+            raise Http404 from missing
 
-def callback(request, provider_id):
-    try:
-        view = OAuth2CallbackView.adapter_view(StrictOpenIDConnectAdapter(request, provider_id))
-        return view(request)
-    except SocialApp.DoesNotExist as missing:
-        raise Http404 from missing
+    return view
 
 
 urlpatterns = [
-    path("<str:provider_id>/login/", login),
-    path("<str:provider_id>/login/callback/", callback),
+    path("<str:provider_id>/login/", strict_view(OAuth2LoginView)),
+    path("<str:provider_id>/login/callback/", strict_view(OAuth2CallbackView)),
 ]

@@ -27,9 +27,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import OutboxMail
@@ -251,6 +252,19 @@ def _postpone(row: OutboxMail, error: Exception) -> None:
         OutboxMail.objects.filter(pk=row.pk).update(send_after=now + delay, last_error=last_error)
 
 
-def in_language(row: OutboxMail):
-    """Build a row's message in the language it was owed in (the default when it has none)."""
-    return translation.override(row.language or settings.LANGUAGE_CODE)
+def in_language(*languages: str):
+    """Build a message in the first of `languages` that is set (the one it was owed in, then
+    the recipient's), else in the site's default."""
+    return translation.override(next(filter(None, languages), settings.LANGUAGE_CODE))
+
+
+def templated_message(
+    template: str, context: dict, *, subject: str, to: str
+) -> EmailMultiAlternatives:
+    """Plain text from `<template>.txt` with `<template>.html` as its HTML alternative;
+    build it inside `in_language`, so both speak the recipient's language."""
+    message = EmailMultiAlternatives(
+        subject=subject, body=render_to_string(f"{template}.txt", context), to=[to]
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return message

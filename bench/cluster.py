@@ -59,6 +59,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from bench.database import drop_database, fresh_database  # noqa: E402
 from tests.cluster.conftest import (  # noqa: E402
     collect_static,
     free_ports,
@@ -67,21 +68,6 @@ from tests.cluster.conftest import (  # noqa: E402
     stop,
     wait_healthy,
 )
-
-
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql, "postgres"], check=True
-    )
-
-
-def prepare_database() -> None:
-    psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    psql(f"CREATE DATABASE {DB}")
-    for command in (["migrate", "--noinput", "-v0"], ["seed_demo", "--quiet-logins"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=ROOT, env=os.environ, check=True
-        )
 
 
 def seed_bench(clients: int) -> list[str]:
@@ -273,7 +259,7 @@ def main() -> None:
         collect_static(static_root)
         (static_root / ".collected").touch()
     print(f"seeding {DB} ...", flush=True)
-    prepare_database()
+    fresh_database(DB, ["migrate", "--noinput", "-v0"], ["seed_demo", "--quiet-logins"])
     tokens = seed_bench(arguments.clients)
     per_run = (arguments.requests + 16) * 2  # two booking cases' requests incl. warm-up
     slots = iter(booking_slots(per_run * 2, date.today() + timedelta(days=7)))
@@ -289,7 +275,7 @@ def main() -> None:
         for key in client.scan_iter("mc:*"):
             client.delete(key)
         if not arguments.keep:
-            psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+            drop_database(DB)
             shutil.rmtree(WORK, ignore_errors=True)
 
     print(

@@ -34,19 +34,7 @@ os.environ.update(
 )
 sys.path.insert(0, str(ROOT))
 
-
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql, "postgres"], check=True
-    )
-
-
-def prepare_database() -> None:
-    psql(f"DROP DATABASE IF EXISTS {DB}")
-    psql(f"CREATE DATABASE {DB}")
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=os.environ
-    )
+from bench.database import fresh_database  # noqa: E402
 
 
 def seed() -> None:
@@ -159,7 +147,7 @@ def floor_seconds(size: int) -> float:
 
 
 def main() -> None:
-    prepare_database()
+    fresh_database(DB, ["migrate", "-v0"])
     import django
 
     django.setup()

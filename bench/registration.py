@@ -30,16 +30,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--registrations", type=int, default=2000)
-    parser.add_argument("--clients", type=int, default=64)
-    parser.add_argument("--capacity", type=int, default=150)
-    parser.add_argument("--port", type=int, default=8250)
+def add_server_arguments(parser: argparse.ArgumentParser, *, clients: int, port: int) -> None:
+    """The clients, and the server that `start_server` starts."""
+    parser.add_argument("--clients", type=int, default=clients)
+    parser.add_argument("--port", type=int, default=port)
     parser.add_argument("--workers", type=int, default=2)
     # 4 beat 8 on this 2-core machine (653 against 564 registrations/s): fewer threads
     # fighting over each worker's GIL.
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--registrations", type=int, default=2000)
+    parser.add_argument("--capacity", type=int, default=150)
+    add_server_arguments(parser, clients=64, port=8250)
     parser.add_argument(
         "--mail-worker", action="store_true", help="send the mail during the rush (Celery)"
     )

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import outbox
@@ -50,20 +49,10 @@ def subject_for(booking: Booking, event: str) -> str:
 
 def build_message(booking: Booking, event: str, language: str = "") -> EmailMultiAlternatives:
     user = booking.user
-    with translation.override(language or user.language or settings.LANGUAGE_CODE):
-        context = {
-            "booking": booking,
-            "event": event,
-            "user": user,
-            "site_url": settings.SITE_URL,
-        }
-        message = EmailMultiAlternatives(
-            subject=subject_for(booking, event),
-            body=render_to_string("booking/email/booking.txt", context),
-            to=[user.email],
-        )
-        message.attach_alternative(
-            render_to_string("booking/email/booking.html", context), "text/html"
+    with outbox.in_language(language, user.language):
+        context = {"booking": booking, "event": event, "user": user, "site_url": settings.SITE_URL}
+        message = outbox.templated_message(
+            "booking/email/booking", context, subject=subject_for(booking, event), to=user.email
         )
         if event != REMINDER:  # a reminder changes nothing a calendar needs to know
             message.attach(invitation(booking, event))
@@ -151,7 +140,7 @@ def build_managers_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternat
 
 
 def manager_message(booking: Booking, manager, language: str = "") -> EmailMultiAlternatives:
-    with translation.override(language or manager.language or settings.LANGUAGE_CODE):
+    with outbox.in_language(language, manager.language):
         context = {"booking": booking, "manager": manager, "site_url": settings.SITE_URL}
         return EmailMultiAlternatives(
             subject=_("Approval needed again: %(room)s") % {"room": booking.room.name},

@@ -191,12 +191,8 @@ def search_rooms(
         .select_related("location")
         .order_by("location__name", "name")
     )
-    if location:
-        rooms = rooms.filter(location__slug=location)
-    if kind:
-        rooms = rooms.filter(kind=kind)
-    if capacity:
-        rooms = rooms.filter(capacity__gte=capacity)
+    given = {"location__slug": location, "kind": kind, "capacity__gte": capacity}
+    rooms = rooms.filter(**{lookup: value for lookup, value in given.items() if value})
     if free_from and free_until:
         if user.is_authenticated:
             rooms = rooms.filter(pk__in=bookable_rooms(user).values("pk"))

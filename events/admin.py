@@ -28,15 +28,29 @@ class OrganisersOnly:
         return is_event_organiser(request.user) and super().has_change_permission(request, obj)
 
 
-def _became(unsaved, created) -> None:
-    """The admin goes on with the object its form built (log entry, redirect); give it the
-    identity of the one the service created."""
-    unsaved.pk = created.pk
-    unsaved._state.adding = False
+class SavedByServices(OrganisersOnly):
+    """Adds and changes go through the subclass's `create` and `update` (which call the
+    services): a change passes the fields the form changed, an add every one of
+    `service_fields` that has a value (the service fills in the rest, e.g. the organiser)."""
+
+    service_fields: tuple[str, ...]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            self.update(request.user, obj, {name: getattr(obj, name) for name in form.changed_data})
+            return
+        values = {name: getattr(obj, name) for name in self.service_fields}
+        fields = {name: value for name, value in values.items() if value is not None}
+        created = self.create(request.user, obj.slug, fields)
+        # The admin goes on with the object its form built (log entry, redirect): it becomes
+        # the one the service created.
+        obj.pk = created.pk
+        obj._state.adding = False
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(OrganisersOnly, admin.ModelAdmin):
+class ProgrammeAdmin(SavedByServices, admin.ModelAdmin):
+    service_fields = services.PROGRAMME_FIELDS
     list_display = ["name", "slug", "starts_on", "ends_on"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]
@@ -47,14 +61,11 @@ class ProgrammeAdmin(OrganisersOnly, admin.ModelAdmin):
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj else self.prepopulated_fields
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            changes = {name: getattr(obj, name) for name in form.changed_data}
-            services.update_programme(actor=request.user, programme=obj, **changes)
-            return
-        fields = {name: getattr(obj, name) for name in services.PROGRAMME_FIELDS}
-        created = services.create_programme(actor=request.user, slug=obj.slug, **fields)
-        _became(obj, created)
+    def create(self, actor, slug: str, fields: dict) -> Programme:
+        return services.create_programme(actor=actor, slug=slug, **fields)
+
+    def update(self, actor, programme: Programme, changes: dict) -> None:
+        services.update_programme(actor=actor, programme=programme, **changes)
 
 
 class SessionInline(admin.TabularInline):
@@ -71,7 +82,8 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(OrganisersOnly, admin.ModelAdmin):
+class EventAdmin(SavedByServices, admin.ModelAdmin):
+    service_fields = services.EVENT_FIELDS
     list_display = [
         "title",
         "programme",
@@ -98,17 +110,12 @@ class EventAdmin(OrganisersOnly, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "slug"] if obj else self.readonly_fields
 
-    def save_model(self, request, obj, form, change):
+    def create(self, actor, slug: str, fields: dict) -> Event:
+        return services.create_event(actor=actor, slug=slug, **fields)
+
+    def update(self, actor, event: Event, changes: dict) -> None:
         # A raised capacity promotes from the waitlist, as on the organiser's pages.
-        if change:
-            changes = {name: getattr(obj, name) for name in form.changed_data}
-            services.update_event(actor=request.user, event=obj, **changes)
-            return
-        fields = {name: getattr(obj, name) for name in services.EVENT_FIELDS}
-        if fields["organiser"] is None:
-            del fields["organiser"]  # the service makes the creator the organiser
-        created = services.create_event(actor=request.user, slug=obj.slug, **fields)
-        _became(obj, created)
+        services.update_event(actor=actor, event=event, **changes)
 
 
 def _cancel_sessions(request, events) -> None:

@@ -99,7 +99,14 @@ def _event(organiser, *, slug: str, sessions: list[services.SessionSpec], **fiel
     return event
 
 
-def seed_dutch_media_week(organiser, rooms) -> None:
+# What each programme function gives per event: the values of EVENT_COLUMNS, its sessions,
+# and the Event fields that differ between programmes.
+EVENT_COLUMNS = ("slug", "title", "theme", "capacity")
+DemoEvent = tuple[str, str, str, int, list[services.SessionSpec], dict]
+
+
+def dutch_media_week(rooms) -> tuple[Programme, str, list[DemoEvent]]:
+    """One session per event; registration closes when it starts."""
     monday = _monday(3)
     programme = _programme(
         "dutch-media-week",
@@ -108,74 +115,51 @@ def seed_dutch_media_week(organiser, rooms) -> None:
         starts_on=monday,
         ends_on=monday + timedelta(days=3),
     )
+    events = []
     for day, start, end, room, slug, title, theme, capacity in DMW_SESSIONS:
         when = monday + timedelta(days=day)
-        _event(
-            organiser,
-            slug=slug,
-            title=title,
-            programme=programme,
-            kind=EventKind.DMW_SESSION,
-            theme=theme,
-            capacity=capacity,
-            audience=EVERYONE,
-            registration_closes=_at(when, start),
-            sessions=[services.SessionSpec(_at(when, start), _at(when, end), rooms[room])],
-        )
+        sessions = [services.SessionSpec(_at(when, start), _at(when, end), rooms[room])]
+        fields = {"audience": EVERYONE, "registration_closes": _at(when, start)}
+        events.append((slug, title, theme, capacity, sessions, fields))
+    return programme, EventKind.DMW_SESSION, events
 
 
-def seed_llo_courses(organiser, rooms) -> None:
+def llo_courses(rooms) -> tuple[Programme, str, list[DemoEvent]]:
+    """Weekly evening sessions; registration closes on the day of the first."""
     programme = _programme(
         "llo-catalogue",
         f"LLO catalogue {timezone.localdate().year}",
         description="Lifelong-learning courses for Media Park companies.",
     )
     first_monday = _monday(2)
+    events = []
     for slug, title, theme, weekday, room, capacity, count, description in LLO_COURSES:
         days = [first_monday + timedelta(weeks=week, days=weekday) for week in range(count)]
-        _event(
-            organiser,
-            slug=slug,
-            title=title,
-            description=description,
-            programme=programme,
-            kind=EventKind.LLO_COURSE,
-            theme=theme,
-            capacity=capacity,
-            audience=["hu", "municipality", "partner"],
-            registration_closes=_at(days[0], "12:00"),
-            sessions=[
-                services.SessionSpec(_at(day, "18:30"), _at(day, "21:00"), rooms[room])
-                for day in days
-            ],
-        )
+        sessions = [
+            services.SessionSpec(_at(day, "18:30"), _at(day, "21:00"), rooms[room]) for day in days
+        ]
+        fields = {
+            "description": description,
+            "audience": ["hu", "municipality", "partner"],
+            "registration_closes": _at(days[0], "12:00"),
+        }
+        events.append((slug, title, theme, capacity, sessions, fields))
+    return programme, EventKind.LLO_COURSE, events
 
 
-def seed_campus_events(organiser, rooms) -> None:
+def campus_events(rooms) -> tuple[Programme, str, list[DemoEvent]]:
+    """Single afternoons, some outside the Media Park (a place instead of a room)."""
     programme = _programme("campus-events", "Campus events")
     today = timezone.localdate()
+    events = []
     for slug, title, theme, ahead, start, end, room, place, capacity, audience in CAMPUS_EVENTS:
         day = today + timedelta(days=ahead)
         # Weekend days are closed in the Media Park: move to the Monday after.
         day += timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
-        _event(
-            organiser,
-            slug=slug,
-            title=title,
-            programme=programme,
-            kind=EventKind.CAMPUS_EVENT,
-            theme=theme,
-            capacity=capacity,
-            audience=audience,
-            sessions=[
-                services.SessionSpec(
-                    _at(day, start),
-                    _at(day, end),
-                    rooms[room] if room else None,
-                    location_text=place,
-                )
-            ],
-        )
+        where = rooms[room] if room else None
+        session = services.SessionSpec(_at(day, start), _at(day, end), where, location_text=place)
+        events.append((slug, title, theme, capacity, [session], {"audience": audience}))
+    return programme, EventKind.CAMPUS_EVENT, events
 
 
 def seed_registrations(users) -> None:
@@ -209,7 +193,12 @@ def seed_registrations(users) -> None:
 def seed(context: dict) -> None:
     organiser = context["users"]["organiser"]
     rooms = context["rooms"]
-    seed_dutch_media_week(organiser, rooms)
-    seed_llo_courses(organiser, rooms)
-    seed_campus_events(organiser, rooms)
+    for programme, kind, events in (
+        dutch_media_week(rooms),
+        llo_courses(rooms),
+        campus_events(rooms),
+    ):
+        for *columns, sessions, fields in events:
+            named = dict(zip(EVENT_COLUMNS, columns, strict=True))
+            _event(organiser, programme=programme, kind=kind, sessions=sessions, **named, **fields)
     seed_registrations(context["users"])

@@ -14,10 +14,7 @@ from collections import defaultdict
 from dataclasses import asdict, replace
 from datetime import datetime
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import outbox
@@ -93,7 +90,7 @@ def registration_message(
     """The mail for a registration (its event, user and `waitlist_position` loaded)."""
     user = registration.user
     event = registration.event
-    with translation.override(language or user.language or settings.LANGUAGE_CODE):
+    with outbox.in_language(language, user.language):
         context = {
             "user": user,
             "event": event,
@@ -102,13 +99,8 @@ def registration_message(
             "event_url": event_url(event),
             "kind": kind,
         }
-        message = EmailMultiAlternatives(
-            subject=SUBJECTS[kind](event),
-            body=render_to_string("events/email/registration.txt", context),
-            to=[user.email],
-        )
-        message.attach_alternative(
-            render_to_string("events/email/registration.html", context), "text/html"
+        message = outbox.templated_message(
+            "events/email/registration", context, subject=SUBJECTS[kind](event), to=user.email
         )
         for part in invitations(registration, sessions, kind):
             message.attach(part)
@@ -211,15 +203,13 @@ def build_session_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternati
 def session_message(
     user, event: Event, item: CalendarItem, *, kind: str, language: str = ""
 ) -> EmailMultiAlternatives:
-    with translation.override(language or user.language or settings.LANGUAGE_CODE):
+    with outbox.in_language(language, user.language):
         context = {"user": user, "event": event, "item": item, "kind": kind}
-        message = EmailMultiAlternatives(
+        message = outbox.templated_message(
+            "events/email/session_change",
+            context,
             subject=SESSION_SUBJECTS[kind](event),
-            body=render_to_string("events/email/session_change.txt", context),
-            to=[user.email],
-        )
-        message.attach_alternative(
-            render_to_string("events/email/session_change.html", context), "text/html"
+            to=user.email,
         )
         if kind != "reminder":  # a reminder changes nothing a calendar needs to know
             invite = replace(

@@ -123,25 +123,28 @@ def events_feed(request):
 
 def programme_feed(request, slug: str):
     programme = get_object_or_404(Programme, slug=slug)
-    return _serve_sessions(
-        request,
-        key=f"programme:{programme.pk}:{programme.name}",
-        sessions=_sessions().filter(event__programme=programme),
-        name=programme.name,
-        uid=f"programme-{programme.slug}@{uid_host()}",
-        filename=f"{programme.slug}.ics",
-    )
+    sessions = _sessions().filter(event__programme=programme)
+    return _serve_one(request, "programme", programme, name=programme.name, sessions=sessions)
 
 
 def event_feed(request, slug: str):
     event = get_object_or_404(Event, slug=slug)
+    sessions = _sessions().filter(event=event)
+    return _serve_one(request, "event", event, name=event.title, sessions=sessions)
+
+
+def _serve_one(request, kind: str, instance: Programme | Event, *, name: str, sessions):
+    """The feed of one programme or event, named and filed by its slug.
+
+    The name is in the key: a programme has no change time of its own, so renaming it must
+    make a new ETag (an event's rename also moves its `updated_at`: still one new ETag)."""
     return _serve_sessions(
         request,
-        key=f"event:{event.pk}",
-        sessions=_sessions().filter(event=event),
-        name=event.title,
-        uid=f"event-{event.slug}@{uid_host()}",
-        filename=f"{event.slug}.ics",
+        key=f"{kind}:{instance.pk}:{name}",
+        sessions=sessions,
+        name=name,
+        uid=f"{kind}-{instance.slug}@{uid_host()}",
+        filename=f"{instance.slug}.ics",
     )
 
 

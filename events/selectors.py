@@ -49,12 +49,8 @@ def filter_events(
     start_to: datetime | None = None,
 ) -> QuerySet[Event]:
     """Filter by programme slug, kind, theme, and sessions overlapping [start_from, start_to)."""
-    if programme:
-        queryset = queryset.filter(programme__slug=programme)
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    if theme:
-        queryset = queryset.filter(theme=theme)
+    given = {"programme__slug": programme, "kind": kind, "theme": theme}
+    queryset = queryset.filter(**{lookup: value for lookup, value in given.items() if value})
     if start_from or start_to:
         sessions = Session.objects.all()
         if start_from:

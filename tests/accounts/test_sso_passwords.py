@@ -158,3 +158,10 @@ def test_local_api_token_does_not_lapse_control(api_client, settings):
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
 
     assert api_client.get("/api/v1/me/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["login/", "login/callback/"])
+def test_oidc_views_of_an_unknown_provider_are_404(client, db, path):
+    response = client.get(f"/accounts/oidc/no-such-provider/{path}")
+
+    assert response.status_code == 404
