@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.registration import (  # noqa: E402
+    add_server_arguments,
     forget_queue,
     percentile,
     send_all,
@@ -45,10 +46,7 @@ RUSH_TITLE = "Bench rush"
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bookings", type=int, default=2000)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--port", type=int, default=8150)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
+    add_server_arguments(parser, clients=16, port=8150)
     parser.add_argument("--skip-reads", action="store_true", help="only the booking rush")
     return parser.parse_args()
 
@@ -364,8 +362,8 @@ def main():
     finally:
         clean()
         forget_queue()
-    sys.exit(0 if ok else 1)
+    return ok
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(0 if main() else 1)
