@@ -72,8 +72,15 @@ SQL_NAMES = {
     "mail_table": OutboxMail._meta.db_table,
     **{
         f"mail_{name}": OutboxMail._meta.get_field(name).column
-        for name in ("kind", "payload", "language", "created_at", "attempts", "send_after",
-                     "last_error")
+        for name in (
+            "kind",
+            "payload",
+            "language",
+            "created_at",
+            "attempts",
+            "send_after",
+            "last_error",
+        )
     },
 }
 
