@@ -5,29 +5,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from booking.models import Booking
+from booking.serializers import BookingSerializer
 from booking.services import cancel_booking
-from booking.timezones import local_isoformat
 
 
 def export_user_data(user) -> dict:
     """Every booking of `user`, JSON-serialisable."""
-    bookings = Booking.objects.filter(user=user).select_related("room", "room__location")
+    bookings = Booking.objects.filter(user=user).select_related("room__location", "user")
     return {
         "bookings": [
             {
-                "id": booking.pk,
-                "room": booking.room.slug,
+                **BookingSerializer().to_representation(booking),
                 "room_name": booking.room.name,
                 "location": booking.room.location.name,
-                "title": booking.title,
-                "public_title": booking.public_title,
-                "attendees": booking.attendees,
-                "start": local_isoformat(booking.start),
-                "end": local_isoformat(booking.end),
-                "status": booking.status,
-                "series": booking.series_id,
-                "created_at": local_isoformat(booking.created_at),
-                "updated_at": local_isoformat(booking.updated_at),
             }
             for booking in bookings.order_by("start")
         ]
