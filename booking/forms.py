@@ -30,6 +30,18 @@ class RoomSearchForm(forms.Form):
         return data
 
 
+class DayGridForm(forms.Form):
+    location = forms.ModelChoiceField(
+        label=_("Location"),
+        queryset=Location.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+    )
+    day = forms.DateField(
+        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 class SpanForm(forms.Form):
     """A start and an end in Europe/Amsterdam time, the end after the start."""
 

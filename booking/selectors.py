@@ -127,23 +127,42 @@ def room_availability(room: Room, start: datetime, end: datetime) -> Availabilit
     free is the rest of the opening hours. A booking that fits inside a free span is allowed
     as far as time goes.
     """
+    return location_availability([room], start, end)[0]
+
+
+def location_availability(rooms: list[Room], start: datetime, end: datetime) -> list[Availability]:
+    """`room_availability` of each of `rooms`, all in one location: three queries whatever
+    the number of rooms and the span."""
+    if not rooms:
+        return []
     span = (start, end)
-    open_spans = intervals.opening_intervals(
-        opening_hours_by_weekday(room.location_id), span, LOCAL_TZ
-    )
-    taken = list(
-        Booking.objects.of_room(room)
+    location_id = rooms[0].location_id
+    open_spans = intervals.opening_intervals(opening_hours_by_weekday(location_id), span, LOCAL_TZ)
+    taken: dict[int, list[intervals.Interval]] = defaultdict(list)
+    bookings = (
+        Booking.objects.filter(room__in=rooms)
         .blocking(start, end)
-        .values_list("blocked_from", "blocked_until")
+        .values_list("room_id", "blocked_from", "blocked_until")
     )
-    taken += list(
-        Closure.objects.filter(Q(room=room) | Q(location_id=room.location_id))
+    for room_id, blocked_from, blocked_until in bookings:
+        taken[room_id].append((blocked_from, blocked_until))
+    closed_for_all: list[intervals.Interval] = []
+    closures = (
+        Closure.objects.filter(Q(room__in=rooms) | Q(location_id=location_id))
         .filter(start__lt=end, end__gt=start)
-        .values_list("start", "end")
+        .values_list("room_id", "start", "end")
     )
-    busy = intervals.intersect(taken, open_spans)
-    free = intervals.subtract(open_spans, busy)
-    return Availability(room=room, span=span, open=open_spans, busy=busy, free=free)
+    for room_id, closure_start, closure_end in closures:
+        if room_id is None:
+            closed_for_all.append((closure_start, closure_end))
+        else:
+            taken[room_id].append((closure_start, closure_end))
+    result = []
+    for room in rooms:
+        busy = intervals.intersect([*taken[room.pk], *closed_for_all], open_spans)
+        free = intervals.subtract(open_spans, busy)
+        result.append(Availability(room=room, span=span, open=open_spans, busy=busy, free=free))
+    return result
 
 
 def rooms_free_between(rooms: QuerySet, start: datetime, end: datetime) -> QuerySet:

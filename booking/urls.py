@@ -6,6 +6,7 @@ app_name = "booking"
 
 urlpatterns = [
     path("rooms/", views.room_list, name="room_list"),
+    path("rooms/day/", views.room_day, name="room_day"),
     path("rooms/<slug:slug>/", views.room_detail, name="room_detail"),
     path("my/bookings/<int:pk>/", views.my_booking, name="my_booking"),
     path("my/bookings/<int:pk>/cancel/", views.cancel, name="cancel"),
