@@ -25,11 +25,18 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class FreeSpan:
+    start: datetime  # Amsterdam time
+    end: datetime
+    first_hour_end: datetime  # what the booking form is offered: an hour, or less if shorter
+
+
+@dataclass(frozen=True)
 class Row:
     room: Room
     cells: list[Cell]
-    # Free time still to come, whole spans, in Amsterdam time: the list shown on a phone.
-    free: list[tuple[datetime, datetime]]
+    # Free time still to come, whole spans: the list shown on a phone.
+    free: list[FreeSpan]
 
 
 def day_span(day: date) -> tuple[datetime, datetime]:
@@ -66,7 +73,11 @@ def build_grid(availabilities: list[Availability], day: date, now: datetime):
         cells = [_cell(availability, hour, now) for hour in columns]
         to_come = intervals.subtract(availability.free, [(start, max(now, start))])
         free = [
-            (timezone.localtime(s, LOCAL_TZ), timezone.localtime(e, LOCAL_TZ))
+            FreeSpan(
+                start=timezone.localtime(s, LOCAL_TZ),
+                end=timezone.localtime(e, LOCAL_TZ),
+                first_hour_end=timezone.localtime(min(e, s + timedelta(hours=1)), LOCAL_TZ),
+            )
             for s, e in intervals.intersect(to_come, [(start, end)])
         ]
         rows.append(Row(room=availability.room, cells=cells, free=free))

@@ -71,8 +71,13 @@ def test_grid_shows_each_room_hour_by_hour_and_links_free_hours_to_the_form(clie
     assert url.path == "/en/rooms/studio/"
     assert datetime.fromisoformat(query["start"][0]) == at(day, "12:00")
     assert datetime.fromisoformat(query["end"][0]) == at(day, "13:00")
-    # The phone's list: the free time left, whole spans.
-    assert "11:30</time>–<time" in html
+    # The phone's list: the free time left, whole spans, each offering its first hour.
+    phone_list = html.split('class="day-grid-narrow', 1)[1]
+    studio_list = phone_list.split(">Studio</a></h3>", 1)[1].split("</ul>", 1)[0]
+    spans = re.findall(r">(\d\d:\d\d)</time>–<time[^>]*>(\d\d:\d\d)</time>", studio_list)
+    assert spans[:2] == [("09:00", "10:00"), ("11:30", "17:00")]
+    offered = re.findall(r"end=([^&#]+)#book-heading", studio_list.replace("%3A", ":"))
+    assert offered[1].startswith(f"{day.isoformat()}T12:30")
 
 
 def test_free_hour_link_fills_in_the_booking_form(user_client, centre, day):

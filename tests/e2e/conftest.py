@@ -34,6 +34,8 @@ SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", HERE / "screenshots-tmp")
 SCREENSHOTS = {
     ("rooms-search", "en-1280x800"),
     ("room-week", "en-1280x800"),
+    ("day-grid", "en-1280x800"),
+    ("day-grid", "nl-390x844"),
     ("booking-conflict", "nl-390x844"),
     ("my-bookings", "nl-390x844"),
     ("dmw-timetable", "en-1280x800"),
