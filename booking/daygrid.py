@@ -5,12 +5,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from booking import intervals
+from booking import intervals, rules
 from booking.models import Room
 from booking.selectors import Availability
 from booking.timezones import LOCAL_TZ
 
 FREE = "free"
+OUT_OF_WINDOW = "window"  # free, but too soon (notice) or too far ahead to book
 PARTLY_FREE = "partly"
 BUSY = "busy"
 CLOSED = "closed"
@@ -21,22 +22,25 @@ OVER = "over"
 class Cell:
     start: datetime  # Amsterdam time
     end: datetime
-    state: str  # FREE (the whole hour, still to come), PARTLY_FREE, BUSY, CLOSED or OVER
+    state: str  # FREE (the whole hour, to come, bookable then), OUT_OF_WINDOW, PARTLY_FREE,
+    # BUSY, CLOSED or OVER
+    offered_end: datetime  # the end the booking form is offered: a length the room allows
 
 
 @dataclass(frozen=True)
 class FreeSpan:
     start: datetime  # Amsterdam time
     end: datetime
-    first_hour_end: datetime  # what the booking form is offered: an hour, or less if shorter
+    offered_end: datetime  # the end the booking form is offered: a length the room allows
 
 
 @dataclass(frozen=True)
 class Row:
     room: Room
     cells: list[Cell]
-    # Free time still to come, whole spans: the list shown on a phone.
+    # Free time that can still be booked, whole spans: the list shown on a phone.
     free: list[FreeSpan]
+    bookable: bool  # by the person looking (a visitor: yes, once signed in)
 
 
 def day_span(day: date) -> tuple[datetime, datetime]:
@@ -63,37 +67,69 @@ def hours_of(open_spans: list[intervals.Interval]) -> list[intervals.Interval]:
     return columns
 
 
-def build_grid(availabilities: list[Availability], day: date, now: datetime):
-    """The hour columns of the day and a row per room."""
+def build_grid(
+    availabilities: list[Availability], day: date, now: datetime, bookable_ids: set[int] | None
+):
+    """The hour columns of the day and a row per room. `bookable_ids`: the rooms the person
+    may book (None for a visitor, who is asked to sign in at the form)."""
     start, end = day_span(day)
     open_spans = availabilities[0].open if availabilities else []
     columns = hours_of(intervals.intersect(open_spans, [(start, end)]))
     rows = []
     for availability in availabilities:
-        cells = [_cell(availability, hour, now) for hour in columns]
-        to_come = intervals.subtract(availability.free, [(start, max(now, start))])
-        free = [
-            FreeSpan(
-                start=timezone.localtime(s, LOCAL_TZ),
-                end=timezone.localtime(e, LOCAL_TZ),
-                first_hour_end=timezone.localtime(min(e, s + timedelta(hours=1)), LOCAL_TZ),
+        room = availability.room
+        rows.append(
+            Row(
+                room=room,
+                cells=[_cell(availability, hour, now) for hour in columns],
+                free=_free_spans(availability, (start, end), now),
+                bookable=bookable_ids is None or room.pk in bookable_ids,
             )
-            for s, e in intervals.intersect(to_come, [(start, end)])
-        ]
-        rows.append(Row(room=availability.room, cells=cells, free=free))
+        )
     return columns, rows
 
 
+def offered_length(room: Room) -> timedelta:
+    """What a free slot offers the booking form: an hour, or the room's minimum if longer."""
+    return max(timedelta(hours=1), timedelta(minutes=room.min_duration_minutes))
+
+
+def _local(moment: datetime) -> datetime:
+    return timezone.localtime(moment, LOCAL_TZ)
+
+
+def _free_spans(availability: Availability, day: intervals.Interval, now: datetime):
+    """The free time of the day that the room's rules let be booked from now: starting no
+    sooner than the notice, no further ahead than the window, long enough to book."""
+    room = availability.room
+    earliest = now + timedelta(minutes=room.min_notice_minutes)
+    # Rounded up to the quarter hour: a form offered 13:07 looks like a mistake.
+    earliest = _local(earliest).replace(second=0, microsecond=0)
+    earliest += timedelta(minutes=-earliest.minute % 15)
+    latest_start = now + timedelta(days=room.max_days_ahead)
+    minimum = timedelta(minutes=room.min_duration_minutes)
+    spans = []
+    for start, end in intervals.intersect(availability.free, [day]):
+        start = max(start, earliest.astimezone(UTC))
+        if end - start < minimum or start > latest_start:
+            continue
+        offered_end = min(end, start + offered_length(room))
+        spans.append(FreeSpan(_local(start), _local(end), _local(offered_end)))
+    return spans
+
+
 def _cell(availability: Availability, hour: intervals.Interval, now: datetime) -> Cell:
+    room = availability.room
     start, end = hour
     if not intervals.intersect(availability.open, [hour]):
         state = CLOSED
     elif end <= now:
         state = OVER
     elif start >= now and intervals.covers(availability.free, hour):
-        state = FREE
+        state = OUT_OF_WINDOW if rules.timing_problem(room, start, now) else FREE
     elif intervals.intersect(availability.free, [(max(start, now), end)]):
         state = PARTLY_FREE
     else:
         state = BUSY
-    return Cell(start=start, end=end, state=state)
+    offered_end = _local(start.astimezone(UTC) + offered_length(room))
+    return Cell(start=start, end=end, state=state, offered_end=offered_end)

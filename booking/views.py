@@ -65,8 +65,11 @@ def room_day(request):
         list(selectors.search_rooms(user=request.user, location=location.slug)) if location else []
     )
     start, end = daygrid.day_span(day)
+    bookable_ids = None
+    if request.user.is_authenticated:
+        bookable_ids = set(selectors.bookable_rooms(request.user).values_list("pk", flat=True))
     columns, rows = daygrid.build_grid(
-        selectors.location_availability(rooms, start, end), day, timezone.now()
+        selectors.location_availability(rooms, start, end), day, timezone.now(), bookable_ids
     )
     return render(
         request,

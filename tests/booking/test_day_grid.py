@@ -156,10 +156,59 @@ def test_autumn_clock_change_has_the_repeated_hour_as_its_own_column():
     start, end = daygrid.day_span(sunday)
 
     columns, rows = daygrid.build_grid(
-        location_availability([room], start, end), sunday, timezone.now()
+        location_availability([room], start, end), sunday, timezone.now(), None
     )
 
     labels = [s.strftime("%H:%M") for s, _ in columns]
     assert labels == ["00:00", "01:00", "02:00", "02:00", "03:00", "04:00", "05:00"]
     assert all(e.astimezone(UTC) - s.astimezone(UTC) == timedelta(hours=1) for s, e in columns)
     assert [cell.state for cell in rows[0].cells] == ["free"] * 7
+
+
+def test_only_what_the_room_rules_allow_is_offered(user_client, centre, day):
+    RoomFactory(location=centre, name="Aula", slug="aula", min_duration_minutes=120)
+    RoomFactory(location=centre, name="Studio", slug="studio", max_days_ahead=2)
+    RoomFactory(location=centre, name="Raadzaal", slug="raadzaal", bookable_by=["municipality"])
+
+    html = user_client.get(
+        "/en/rooms/day/", {"location": "centrum", "day": day.isoformat()}
+    ).content.decode()
+
+    # The room's minimum length is what its free hours offer the form.
+    aula = re.search(
+        r'<a href="(/en/rooms/aula/[^"]+)"><span class="visually-hidden">Aula 09:00', html
+    )
+    assert f"end={day.isoformat()}T11%3A00" in aula.group(1)
+    # Beyond the room's window: free, but not offered, and no free time listed.
+    assert cells_of(html, "Studio") == ["window"] * 8
+    assert "/en/rooms/studio/?week" not in html.replace("studio/?week=" + day.isoformat() + '"', "")
+    # A room the person may not book says so, and offers nothing.
+    assert cells_of(html, "Raadzaal") == ["free"] * 8
+    assert "/en/rooms/raadzaal/?week=" + day.isoformat() + "&amp;start" not in html
+    assert html.count("You cannot book this room.") == 2  # the table and the phone's list
+
+
+def test_a_visitor_is_offered_free_hours_and_asked_to_sign_in_at_the_form(client, centre, day):
+    RoomFactory(location=centre, name="Raadzaal", slug="raadzaal", bookable_by=["municipality"])
+
+    html = client.get(
+        "/en/rooms/day/", {"location": "centrum", "day": day.isoformat()}
+    ).content.decode()
+
+    assert "You cannot book this room." not in html
+    assert "/en/rooms/raadzaal/?week=" + day.isoformat() + "&amp;start" in html
+
+
+def test_notice_keeps_the_next_hours_from_being_offered(user_client, centre):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    RoomFactory(location=centre, name="Studio", slug="studio", min_notice_minutes=60 * 24 + 120)
+
+    html = user_client.get(
+        "/en/rooms/day/", {"location": "centrum", "day": tomorrow.isoformat()}
+    ).content.decode()
+
+    now = timezone.now()
+    cells = cells_of(html, "Studio")
+    for hour, state in zip(range(9, 17), cells, strict=True):
+        start = datetime.combine(tomorrow, time(hour), LOCAL_TZ)
+        assert state == ("window" if start < now + timedelta(hours=26) else "free"), hour
