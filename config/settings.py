@@ -277,6 +277,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AffiliationEnum": "accounts.models.Affiliation",
         "BookingStatusEnum": "booking.models.BookingStatus",
+        "RoomKindEnum": "booking.models.RoomKind",
         "RegistrationStatusEnum": "events.models.RegistrationStatus",
     },
 }
