@@ -2,9 +2,9 @@ from typing import NamedTuple
 
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from accounts.models import SsoIdentifier, User
+from accounts.models import Organisation, SsoIdentifier, User
 from accounts.sso import OrganisationGrant
 
 
@@ -84,3 +84,23 @@ def snapshot_of(user) -> Snapshot:
     if user is None:
         return Snapshot(affiliation="", organisation_id=None)
     return Snapshot(affiliation=user.affiliation, organisation_id=user.organisation_id)
+
+
+def organisations_with_member_counts() -> QuerySet[Organisation]:
+    """Every organisation with `member_count` and its SSO identifiers: two queries."""
+    return (
+        Organisation.objects.annotate(member_count=Count("members"))
+        .prefetch_related(
+            Prefetch("sso_identifiers", queryset=SsoIdentifier.objects.order_by("identifier"))
+        )
+        .order_by("name")
+    )
+
+
+def members_of(organisation: Organisation) -> QuerySet[User]:
+    """The organisation's accounts, each with `signs_in_with_sso`, in one query."""
+    return (
+        User.objects.filter(organisation=organisation)
+        .annotate(signs_in_with_sso=Exists(SocialAccount.objects.filter(user=OuterRef("pk"))))
+        .order_by("name", "email")
+    )
