@@ -210,6 +210,8 @@ class BookingAdmin(admin.ModelAdmin):
         "room__kind",
         "room",
         ("start", admin.DateFieldListFilter),
+        "affiliation",
+        "organisation",
     ]
     search_fields = ["title", "user__email", "user__name", "room__name"]
     list_select_related = ["room", "user"]
