@@ -49,7 +49,7 @@ def check_room_active(room: Room) -> None:
         raise BookingError(_("This room cannot be booked at the moment."), field="room")
 
 
-def organisation_may_book(room: Room, affiliation: str, organisation_id: int | None) -> bool:
+def room_admits(room: Room, affiliation: str, organisation_id: int | None) -> bool:
     """The room's rule for a member of `organisation_id` with `affiliation`: an organisation
     the room refuses may not, whatever its affiliation; one it allows may, whatever it."""
     if organisation_id is not None and organisation_id in room.organisations_refused:
@@ -68,7 +68,7 @@ def check_booker(user, room: Room) -> None:
             _("Verify your email address first: follow the link in the mail we sent you."),
             code="forbidden",
         )
-    if organisation_may_book(room, user.affiliation, user.organisation_id):
+    if room_admits(room, user.affiliation, user.organisation_id):
         return
     if is_facility_manager(user):
         return

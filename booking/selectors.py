@@ -147,7 +147,7 @@ def bookable_rooms(user) -> QuerySet:
 
 def bookable_by_q(affiliation: str, organisation_id: int | None = None) -> Q:
     """Rooms whose rule lets a member of `organisation_id` with `affiliation` book, as
-    booking.rules.organisation_may_book decides it for one room."""
+    booking.rules.room_admits decides it for one room."""
     accepted = Q(bookable_by__contains=[affiliation])
     if organisation_id is None:
         return accepted
