@@ -24,6 +24,9 @@ def organisations_from_text(apps, schema_editor):
     """HU and municipal accounts join HU and the municipality; the free text staff typed
     for partners becomes one organisation per distinct name (case and spaces ignored),
     kind `other` and granting `partner`, for staff to classify in the admin."""
+    # Row checks fire now, not at commit: PostgreSQL refuses the later ALTER TABLE of this
+    # migration on a table with checks still pending.
+    schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     Organisation = apps.get_model("accounts", "Organisation")
     User = apps.get_model("accounts", "User")
     for affiliation, (slug, name, kind) in KNOWN.items():

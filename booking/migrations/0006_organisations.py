@@ -10,6 +10,9 @@ def from_current_people(apps, schema_editor):
     """Rows made before the snapshot take their person's affiliation and organisation as they
     are now, the best record there is."""
     Booking = apps.get_model("booking", "Booking")
+    # Row checks fire now, not at commit: PostgreSQL refuses this migration's deferred index
+    # creation on a table with checks still pending.
+    schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     User = apps.get_model("accounts", "User")
     person = User.objects.filter(pk=OuterRef("user_id"))
     Booking.objects.filter(user__isnull=False).update(

@@ -9,6 +9,9 @@ def from_current_people(apps, schema_editor):
     """Rows made before the snapshot take their person's affiliation and organisation as they
     are now, the best record there is (and their event's theme)."""
     Registration = apps.get_model("events", "Registration")
+    # Row checks fire now, not at commit: PostgreSQL refuses this migration's deferred index
+    # creation on a table with checks still pending.
+    schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     User = apps.get_model("accounts", "User")
     person = User.objects.filter(pk=OuterRef("user_id"))
     Registration.objects.filter(user__isnull=False).update(
