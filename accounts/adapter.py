@@ -13,8 +13,14 @@ from accounts import services
 from accounts.client_ip import client_ip
 from accounts.mail import owe_account_mail
 from accounts.models import Affiliation
-from accounts.selectors import is_sso_account
-from accounts.sso import SsoIdentity, SsoRefused, claims_of, identity_from_claims
+from accounts.selectors import is_sso_account, organisations_by_sso_identifier
+from accounts.sso import (
+    SsoIdentity,
+    SsoRefused,
+    claims_of,
+    identity_from_claims,
+    sso_identifiers,
+)
 
 # Refused and failed SSO logins, for the IT administrators (no names or addresses logged).
 security_log = logging.getLogger("accounts.sso")
@@ -61,12 +67,15 @@ def _refuse(request, message, status=403):
 
 def _identity(sociallogin) -> SsoIdentity:
     provider = sociallogin.account.get_provider()
-    claims = claims_of(provider.app.provider_id, sociallogin.account.extra_data)
-    return identity_from_claims(provider.app.provider_id, provider.app.settings, claims)
+    provider_id = provider.app.provider_id
+    claims = claims_of(provider_id, sociallogin.account.extra_data)
+    organisations = organisations_by_sso_identifier(sso_identifiers(provider_id, claims))
+    return identity_from_claims(provider_id, provider.app.settings, claims, organisations)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
-    """Affiliation and roles of SSO users come from the identity provider, at every login.
+    """Organisation, affiliation and roles of SSO users come from the identity provider
+    (through IT's mapping of its identifiers to organisations), at every login.
 
     allauth calls `populate_user` while building every social login (the user object is new
     and unsaved), then `pre_social_login` once it knows whether the account exists. The
@@ -81,6 +90,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         except SsoRefused:
             return user  # refused in pre_social_login, before anything is saved
         user.affiliation = identity.affiliation
+        user.organisation_id = identity.organisation_id
         user.sso_affiliations = identity.sso_affiliations
         return user
 

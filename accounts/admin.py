@@ -5,11 +5,12 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Affiliation, OutboxMail, User
+from accounts import services
+from accounts.models import Organisation, OutboxMail, SsoIdentifier, User
 
 # Staff may say that a local account belongs to a Media Park partner; SSO affiliations come
 # from the identity provider and would be overwritten at the next login anyway.
-STAFF_SETTABLE = {Affiliation.PARTNER, Affiliation.PUBLIC}
+STAFF_SETTABLE = services.STAFF_GRANTED_AFFILIATIONS
 
 
 class StaffUserChangeForm(UserChangeForm):
@@ -31,6 +32,19 @@ class StaffUserChangeForm(UserChangeForm):
             )
         return affiliation
 
+    def clean(self):
+        cleaned = super().clean()
+        if "organisation" not in self.changed_data:
+            return cleaned
+        organisation = cleaned.get("organisation")
+        refusal = services.organisation_refusal(user=self.instance, organisation=organisation)
+        if refusal:
+            self.add_error("organisation", refusal)
+        elif organisation is not None:
+            # A member has the affiliation their organisation grants (attach_to_organisation).
+            cleaned["affiliation"] = organisation.affiliation
+        return cleaned
+
 
 class StaffUserCreationForm(AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
@@ -44,8 +58,10 @@ class UserAdmin(DjangoUserAdmin):
     add_form = StaffUserCreationForm
     ordering = ["email"]
     list_display = ["email", "name", "affiliation", "organisation", "is_active", "is_staff"]
-    list_filter = ["affiliation", "is_active", "is_staff", "groups"]
-    search_fields = ["email", "name", "organisation"]
+    list_filter = ["affiliation", "organisation", "is_active", "is_staff", "groups"]
+    list_select_related = ["organisation"]
+    search_fields = ["email", "name", "organisation__name"]
+    autocomplete_fields = ["organisation"]
     readonly_fields = ["sso_affiliations", "date_joined", "last_login"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -66,6 +82,39 @@ class UserAdmin(DjangoUserAdmin):
             {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]},
         ),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "organisation" in form.changed_data:
+            services.attach_to_organisation(user=obj, organisation=obj.organisation)
+
+
+class SsoIdentifierForm(forms.ModelForm):
+    class Meta:
+        model = SsoIdentifier
+        fields = ["identifier"]
+
+    def clean_identifier(self):
+        # IdPs send host names and GUIDs in any case; sign-in compares them in lower case.
+        return self.cleaned_data["identifier"].strip().lower()
+
+
+class SsoIdentifierInline(admin.TabularInline):
+    model = SsoIdentifier
+    form = SsoIdentifierForm
+    extra = 1
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    """IT maps SURFconext institutions and Entra tenants here (docs/sso.md); staff see who
+    belongs where on /manage/organisations/."""
+
+    list_display = ["name", "slug", "kind", "affiliation"]
+    list_filter = ["kind", "affiliation"]
+    search_fields = ["name", "slug", "sso_identifiers__identifier"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [SsoIdentifierInline]
 
 
 @admin.register(OutboxMail)

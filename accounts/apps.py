@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,6 +8,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from accounts import mail, outbox, receivers  # noqa: F401 (receivers: allauth's signals)
+        from accounts import mail, outbox, receivers
 
         outbox.register([mail.ACCOUNT], mail.build_account_mail)
+        post_migrate.connect(
+            receivers.seed_sso_organisations, sender=self, dispatch_uid="accounts.seed_sso"
+        )

@@ -58,6 +58,10 @@ class DomainError(Exception):
         return STATUS_BY_CODE[self.code]
 
 
+class AccountError(DomainError):
+    """A change to an account or an organisation refused."""
+
+
 def error_body(error: DomainError) -> dict:
     message = str(error.message)
     if error.code == "invalid" and error.field:

@@ -15,6 +15,83 @@ class Affiliation(models.TextChoices):
     PUBLIC = "public", _("Public")
 
 
+class OrganisationKind(models.TextChoices):
+    HU = "hu", _("Hogeschool Utrecht")
+    MUNICIPALITY = "municipality", _("Municipality")
+    EDUCATION_PARTNER = "education_partner", _("Education partner")
+    COMPANY = "company", _("Company")
+    PUBLIC_BODY = "public_body", _("Public body")
+    RESEARCH = "research", _("Research partner")
+    OTHER = "other", _("Other")
+
+
+class Organisation(models.Model):
+    """Who a person belongs to: HU, the municipality, a school, a company on the Media Park.
+
+    SSO members get theirs from their identity provider (through `SsoIdentifier`), local
+    accounts from staff; bookings and registrations keep the one they were made under.
+    """
+
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
+    affiliation = models.CharField(
+        _("affiliation it grants"),
+        max_length=20,
+        choices=Affiliation.choices,
+        help_text=_("What its members may book and attend, as far as affiliation decides."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self):
+        return self.name
+
+
+class SsoIdentifier(models.Model):
+    """How an identity provider names an organisation; kept by IT in the admin (docs/sso.md).
+
+    `schac:<schac_home_organization>` for a SURFconext institution, `entra:<tenant id>` for
+    an Entra ID tenant, lower case. A sign-in whose identifier is not here is refused.
+    """
+
+    identifier = models.CharField(
+        _("identifier"),
+        max_length=200,
+        unique=True,
+        help_text=_("schac: and the home organisation (schac:hu.nl), or entra: and the tenant id."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="sso_identifiers",
+        verbose_name=_("organisation"),
+    )
+
+    class Meta:
+        ordering = ["identifier"]
+        verbose_name = _("SSO identifier")
+        verbose_name_plural = _("SSO identifiers")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    identifier__regex=r"^(schac:[a-z0-9][a-z0-9.-]*|entra:[0-9a-f-]+)$"
+                ),
+                name="accounts_ssoidentifier_form",
+                violation_error_message=_(
+                    "Write schac: and a home organisation (e.g. schac:hu.nl) or entra: and a "
+                    "tenant id, in lower case."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.identifier
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -55,11 +132,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     # What SURFconext said about the person (student, employee, ...), kept for audits.
     sso_affiliations = models.JSONField(_("SSO affiliations"), default=list, blank=True)
-    organisation = models.CharField(
-        _("organisation"),
-        max_length=150,
+    # From the identity provider at every SSO sign-in; for a local account, set by staff.
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
-        help_text=_("Partner organisation, set by staff."),
+        related_name="members",
+        verbose_name=_("organisation"),
     )
     language = models.CharField(
         _("preferred language"),

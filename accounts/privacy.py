@@ -26,7 +26,7 @@ def export_user_data(user: User) -> dict:
             "name": user.name,
             "affiliation": user.affiliation,
             "sso_affiliations": user.sso_affiliations,
-            "organisation": user.organisation,
+            "organisation": user.organisation.slug if user.organisation else None,
             "language": user.language,
             "date_joined": _iso(user.date_joined),
             "last_login": _iso(user.last_login),
@@ -65,7 +65,8 @@ def erase_user_data(user: User) -> None:
     user.email = f"erased-{user.pk}@{ERASED_EMAIL_DOMAIN}"
     user.name = ""
     user.sso_affiliations = []
-    user.organisation = ""
+    # The person's bookings and registrations keep the organisation they were made under.
+    user.organisation = None
     user.language = User._meta.get_field("language").default
     user.password = make_password(None)  # unusable; also ends every session of the account
     user.is_active = False

@@ -1,8 +1,11 @@
+from typing import NamedTuple
+
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from accounts.models import User
+from accounts.models import Organisation, SsoIdentifier, User
+from accounts.sso import OrganisationGrant
 
 
 def email_is_verified(user) -> bool:
@@ -58,4 +61,46 @@ def unconfirmed_local_accounts() -> QuerySet[User]:
         .exclude(Exists(addresses.filter(verified=True)))
         .exclude(Exists(SocialAccount.objects.filter(user=OuterRef("pk"))))
         .exclude(_holds_anything())
+    )
+
+
+def organisations_by_sso_identifier(identifiers: list[str]) -> dict[str, OrganisationGrant]:
+    """The organisations IT mapped to these SSO identifiers (accounts.sso.sso_identifiers)."""
+    rows = SsoIdentifier.objects.filter(identifier__in=identifiers).values_list(
+        "identifier", "organisation_id", "organisation__affiliation"
+    )
+    return {key: OrganisationGrant(org_id, affiliation) for key, org_id, affiliation in rows}
+
+
+class Snapshot(NamedTuple):
+    """Who someone was when they booked or registered, kept with the record for reports."""
+
+    affiliation: str
+    organisation_id: int | None
+
+
+def snapshot_of(user) -> Snapshot:
+    """The person's affiliation and organisation now; no query (both are on the user row)."""
+    if user is None:
+        return Snapshot(affiliation="", organisation_id=None)
+    return Snapshot(affiliation=user.affiliation, organisation_id=user.organisation_id)
+
+
+def organisations_with_member_counts() -> QuerySet[Organisation]:
+    """Every organisation with `member_count` and its SSO identifiers: two queries."""
+    return (
+        Organisation.objects.annotate(member_count=Count("members"))
+        .prefetch_related(
+            Prefetch("sso_identifiers", queryset=SsoIdentifier.objects.order_by("identifier"))
+        )
+        .order_by("name")
+    )
+
+
+def members_of(organisation: Organisation) -> QuerySet[User]:
+    """The organisation's accounts, each with `signs_in_with_sso`, in one query."""
+    return (
+        User.objects.filter(organisation=organisation)
+        .annotate(signs_in_with_sso=Exists(SocialAccount.objects.filter(user=OuterRef("pk"))))
+        .order_by("name", "email")
     )

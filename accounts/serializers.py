@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import Throttled
 
 from accounts.feed_tokens import feed_token
-from accounts.models import User
+from accounts.models import Organisation, User
 from accounts.selectors import email_is_verified, sso_account_exists
 
 
@@ -48,15 +48,27 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
 
 
+class OrganisationRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["slug", "name"]
+
+
 class MeSerializer(serializers.ModelSerializer):
+    organisation = OrganisationRefSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The organisation the person belongs to: from their SSO sign-in, or set by "
+        "staff for a local account.",
+    )
     feed_url = serializers.SerializerMethodField(
         help_text="The personal calendar feed (bookings and registrations); keep it secret."
     )
 
     class Meta:
         model = User
-        fields = ["email", "name", "affiliation", "language", "feed_url"]
-        read_only_fields = ["email", "affiliation"]
+        fields = ["email", "name", "affiliation", "organisation", "language", "feed_url"]
+        read_only_fields = ["email", "affiliation", "organisation"]
 
     def get_feed_url(self, user) -> str:
         path = reverse("feed-me", kwargs={"token": feed_token(user)})

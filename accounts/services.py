@@ -4,12 +4,20 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from accounts import selectors
 from accounts.discovery import app_modules
+from accounts.errors import AccountError
 from accounts.feed_tokens import new_feed_nonce
-from accounts.models import User
+from accounts.models import (
+    Affiliation,
+    Organisation,
+    OrganisationKind,
+    SsoIdentifier,
+    User,
+)
 from accounts.sso import SsoIdentity
 
 
@@ -80,15 +88,18 @@ def record_primary_address(*, user: User, email_address: EmailAddress) -> None:
 
 
 def apply_sso_identity(*, user: User, identity: SsoIdentity) -> User:
-    """Store what the identity provider said at this login: affiliation, eduPerson
-    affiliations and the roles mapped from its group claim. Runs at every SSO login, so a
-    student who becomes staff, or leaves, is re-classified the next time they sign in."""
+    """Store what the identity provider said at this login: organisation and the affiliation
+    it grants, eduPerson affiliations and the roles mapped from its group claim. Runs at
+    every SSO login, so a student who becomes staff, or changes school, is re-classified the
+    next time they sign in."""
     user.affiliation = identity.affiliation
+    user.organisation_id = identity.organisation_id
     user.sso_affiliations = identity.sso_affiliations
     # The identity provider vouches for the person, whatever its email claim says.
     user.email_verified = True
     user.sso_signed_in_at = timezone.now()
-    fields = ["affiliation", "sso_affiliations", "email_verified", "sso_signed_in_at"]
+    fields = ["affiliation", "organisation", "sso_affiliations", "email_verified"]
+    fields.append("sso_signed_in_at")
     if user.has_usable_password():
         # A password (set before SSO accounts were refused one, or by staff) would let the
         # person in after their organisation ended their account.
@@ -104,6 +115,65 @@ def apply_sso_identity(*, user: User, identity: SsoIdentity) -> User:
         else:
             user.groups.remove(group)
     return user
+
+
+# Local accounts get these from staff; HU and municipal ones only from their SSO sign-in.
+STAFF_GRANTED_AFFILIATIONS = {Affiliation.PARTNER, Affiliation.PUBLIC}
+
+
+def organisation_refusal(*, user: User, organisation: Organisation | None) -> str | None:
+    """Why staff may not put `user` in `organisation` (None: no longer in any), or None."""
+    if selectors.is_sso_account(user):
+        return _("This person signs in through SSO; the identity provider sets the organisation.")
+    if organisation is not None and organisation.affiliation not in STAFF_GRANTED_AFFILIATIONS:
+        return _("Only SSO sign-in gives the HU or municipality affiliation.")
+    return None
+
+
+@transaction.atomic
+def attach_to_organisation(*, user: User, organisation: Organisation | None) -> User:
+    """Staff put a local account in a partner organisation, or take it out: the person gets
+    the affiliation the organisation grants, or `public` without one."""
+    refusal = organisation_refusal(user=user, organisation=organisation)
+    if refusal:
+        raise AccountError(refusal, field="organisation")
+    user.organisation = organisation
+    user.affiliation = organisation.affiliation if organisation else Affiliation.PUBLIC
+    user.save(update_fields=["organisation", "affiliation"])
+    return user
+
+
+HU_SLUG = "hu"
+MUNICIPALITY_SLUG = "gemeente-hilversum"
+
+
+def seed_sso_organisations(*, home_organizations: list[str], entra_tenant_id: str) -> None:
+    """HU and the municipality, with the SSO identifiers the deployment's settings name
+    (SURFCONEXT_HOME_ORGANIZATIONS, ENTRA_TENANT_ID). Runs after every `migrate` and leaves
+    what exists alone, so IT's changes in the admin stay (docs/sso.md)."""
+    hu, _created = Organisation.objects.get_or_create(
+        slug=HU_SLUG,
+        defaults={
+            "name": "Hogeschool Utrecht",
+            "kind": OrganisationKind.HU,
+            "affiliation": Affiliation.HU,
+        },
+    )
+    municipality, _created = Organisation.objects.get_or_create(
+        slug=MUNICIPALITY_SLUG,
+        defaults={
+            "name": "Gemeente Hilversum",
+            "kind": OrganisationKind.MUNICIPALITY,
+            "affiliation": Affiliation.MUNICIPALITY,
+        },
+    )
+    wanted = [(f"schac:{home.strip().lower()}", hu) for home in home_organizations if home.strip()]
+    if entra_tenant_id.strip():
+        wanted.append((f"entra:{entra_tenant_id.strip().lower()}", municipality))
+    for identifier, organisation in wanted:
+        SsoIdentifier.objects.get_or_create(
+            identifier=identifier, defaults={"organisation": organisation}
+        )
 
 
 def export_personal_data(*, user: User) -> dict:

@@ -1,9 +1,11 @@
-"""Who a single sign-on login is, decided from the identity provider's claims alone.
+"""Who a single sign-on login is, decided from the identity provider's claims.
 
-Pure functions: the SocialAccountAdapter feeds them the claims allauth verified and the
-app's settings (built by accounts.sso_config), and stores what they return.
+Pure functions: the SocialAccountAdapter feeds them the claims allauth verified, the app's
+settings (built by accounts.sso_config) and the organisations IT mapped to the claims'
+identifiers (accounts.selectors.organisations_by_sso_identifier), and stores what they return.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -24,8 +26,17 @@ class SsoRefused(Exception):
 
 
 @dataclass(frozen=True)
+class OrganisationGrant:
+    """An organisation an SSO identifier maps to, and the affiliation it grants."""
+
+    organisation_id: int
+    affiliation: str
+
+
+@dataclass(frozen=True)
 class SsoIdentity:
     affiliation: str
+    organisation_id: int
     sso_affiliations: list[str]
     # Role group name -> member or not; only the roles the deployment maps from a claim.
     roles: dict[str, bool]
@@ -48,10 +59,26 @@ def claims_of(provider_id: str, extra_data: dict) -> dict:
     return dict(id_token)
 
 
-def _surfconext_affiliations(app_settings: dict, claims: dict) -> list[str]:
-    home = {o.lower() for o in _as_list(claims.get("schac_home_organization"))}
-    if not home & set(app_settings["allowed_home_organizations"]):
-        raise SsoRefused(_("Your institution does not have access to this service."))
+def sso_identifiers(provider_id: str, claims: dict) -> list[str]:
+    """The keys of `SsoIdentifier` the claims name: the SURFconext home organisation(s) as
+    `schac:<domain>`, the Entra tenant as `entra:<tenant id>`; lower case, sorted."""
+    if provider_id == SURFCONEXT:
+        values = [f"schac:{o.strip()}" for o in _as_list(claims.get("schac_home_organization"))]
+    elif provider_id == ENTRA:
+        values = [f"entra:{str(claims.get('tid') or '').strip()}"]
+    else:
+        return []
+    return sorted({v.lower() for v in values if not v.endswith(":")})
+
+
+def _mapped(identifiers: list[str], organisations: Mapping[str, OrganisationGrant]):
+    for identifier in identifiers:
+        if identifier in organisations:
+            return organisations[identifier]
+    return None
+
+
+def _surfconext_affiliations(claims: dict) -> list[str]:
     values: set[str] = set()
     for claim in EDUPERSON_AFFILIATION_CLAIMS:
         values.update(v.strip().lower() for v in _as_list(claims.get(claim)))
@@ -77,17 +104,31 @@ def _roles(app_settings: dict, claims: dict) -> dict[str, bool]:
     }
 
 
-def identity_from_claims(provider_id: str, app_settings: dict, claims: dict) -> SsoIdentity:
-    """Raise SsoRefused, or return the affiliation and roles the claims entitle to."""
+def identity_from_claims(
+    provider_id: str,
+    app_settings: dict,
+    claims: dict,
+    organisations: Mapping[str, OrganisationGrant],
+) -> SsoIdentity:
+    """Raise SsoRefused, or return the organisation, affiliation and roles the claims
+    entitle to. `organisations` maps SSO identifiers (see `sso_identifiers`) to the
+    organisations IT configured; an identifier not in it is refused."""
     if provider_id == SURFCONEXT:
-        sso_affiliations = _surfconext_affiliations(app_settings, claims)
+        grant = _mapped(sso_identifiers(provider_id, claims), organisations)
+        if grant is None:
+            raise SsoRefused(_("Your institution does not have access to this service."))
+        sso_affiliations = _surfconext_affiliations(claims)
     elif provider_id == ENTRA:
         _check_entra_tenant(app_settings, claims)
+        grant = _mapped(sso_identifiers(provider_id, claims), organisations)
+        if grant is None:
+            raise SsoRefused(_("Your organisation's account does not have access to this service."))
         sso_affiliations = []
     else:
         raise SsoRefused(_("This sign-in method is not accepted."))
     return SsoIdentity(
-        affiliation=app_settings["affiliation"],
+        affiliation=grant.affiliation,
+        organisation_id=grant.organisation_id,
         sso_affiliations=sso_affiliations,
         roles=_roles(app_settings, claims),
     )

@@ -3,7 +3,8 @@
 Pure functions without Django imports: config/settings.py builds the apps from the
 environment with them, and the end-to-end tests build the same apps against their own
 test identity provider. Everything the SocialAccountAdapter needs to decide who gets in
-(allow-list, tenant, affiliation, role mapping) travels in the app's `settings`.
+(tenant, role mapping) travels in the app's `settings`; which institutions and tenants
+are admitted, and as which organisation, is IT's `SsoIdentifier` table (docs/sso.md).
 """
 
 SURFCONEXT = "surfconext"
@@ -20,11 +21,11 @@ def surfconext_app(
     client_id: str,
     secret: str,
     server_url: str,
-    allowed_home_organizations: list[str],
     groups_claim: str = "",
     role_values: dict[str, list[str]] | None = None,
 ) -> dict:
-    """HU students and staff through SURFconext: the attributes come from userinfo."""
+    """Students and staff of HU and partner schools through SURFconext: the attributes
+    come from userinfo."""
     return {
         "provider_id": SURFCONEXT,
         "name": "SURFconext",
@@ -37,8 +38,6 @@ def surfconext_app(
             # SURFconext releases the eduPerson attributes by the attribute release policy
             # registered for the service; the scopes ask only for name and email on top.
             "scope": ["openid", "profile", "email"],
-            "affiliation": "hu",
-            "allowed_home_organizations": [o.lower() for o in allowed_home_organizations],
             **_roles(groups_claim, role_values),
         },
     }
@@ -67,7 +66,6 @@ def entra_app(
             "uid_field": "oid",
             "oauth_pkce_enabled": True,
             "scope": ["openid", "profile", "email"],
-            "affiliation": "municipality",
             "tenant_id": tenant_id,
             **_roles(groups_claim, role_values),
         },

@@ -6,9 +6,11 @@ hold (opening hours, room rules, the overlap rule) and the same mail goes out.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organisation
 from booking import services
 from booking.errors import BookingError
 from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room, Series
@@ -75,9 +77,35 @@ class RoomAdminForm(forms.ModelForm):
         help_text=_("JPEG, PNG or WebP, at most 10 MB and 25 megapixels."),
     )
 
+    allowed = forms.ModelMultipleChoiceField(
+        Organisation.objects.all(),
+        label=_("Organisations allowed"),
+        required=False,
+        widget=FilteredSelectMultiple(_("organisations"), is_stacked=False),
+        help_text=_("Their members may book this room whatever their affiliation."),
+    )
+    refused = forms.ModelMultipleChoiceField(
+        Organisation.objects.all(),
+        label=_("Organisations refused"),
+        required=False,
+        widget=FilteredSelectMultiple(_("organisations"), is_stacked=False),
+        help_text=_("Their members may not book this room, whatever their affiliation."),
+    )
+
     class Meta:
         model = Room
-        fields = [*ROOM_FIELDS, "new_photo"]
+        fields = [*ROOM_FIELDS, "allowed", "refused", "new_photo"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["allowed"] = self.instance.organisations_allowed
+        self.initial["refused"] = self.instance.organisations_refused
+
+    def clean(self):
+        cleaned = super().clean()
+        if set(cleaned.get("allowed") or []) & set(cleaned.get("refused") or []):
+            self.add_error("refused", _("An organisation cannot be both allowed and refused."))
+        return cleaned
 
     def clean_new_photo(self):
         upload = self.cleaned_data.get("new_photo")
@@ -110,6 +138,11 @@ class RoomAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         facility_services.save_room(room=obj, **{name: getattr(obj, name) for name in ROOM_FIELDS})
+        facility_services.set_room_organisations(
+            room=obj,
+            allowed=list(form.cleaned_data["allowed"]),
+            refused=list(form.cleaned_data["refused"]),
+        )
         if form.cleaned_data.get("new_photo"):
             set_room_photo(room=obj, upload=form.cleaned_data["new_photo"])
 
@@ -177,6 +210,8 @@ class BookingAdmin(admin.ModelAdmin):
         "room__kind",
         "room",
         ("start", admin.DateFieldListFilter),
+        "affiliation",
+        "organisation",
     ]
     search_fields = ["title", "user__email", "user__name", "room__name"]
     list_select_related = ["room", "user"]

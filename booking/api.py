@@ -20,6 +20,7 @@ from booking.serializers import (
     ClosureSerializer,
     LocationSerializer,
     PhotoSerializer,
+    RoomDetailSerializer,
     RoomFilterSerializer,
     RoomSerializer,
     ScopeSerializer,
@@ -83,6 +84,9 @@ class LocationViewSet(FacilityViewSet):
 
 class RoomViewSet(FacilityViewSet):
     serializer_class = RoomSerializer
+
+    def get_serializer_class(self):
+        return RoomDetailSerializer if self.action == "retrieve" else RoomSerializer
 
     def get_queryset(self):
         rooms = Room.objects.select_related("location").order_by("location__name", "name")

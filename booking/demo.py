@@ -11,10 +11,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from accounts.demo import MBO_SLUG
 from booking.errors import BookingError
 from booking.models import Booking, Location, Room, RoomKind
 from booking.services import create_booking
-from booking.services.facilities import save_location, save_room, set_room_photo
+from booking.services.facilities import (
+    save_location,
+    save_room,
+    set_room_organisations,
+    set_room_photo,
+)
 from booking.timezones import LOCAL_TZ
 
 WEEKDAYS = range(5)
@@ -174,9 +180,27 @@ def seed_week(rooms: dict[str, Room], users: dict) -> None:
             continue
 
 
+# Room slug -> organisations (accounts.demo) whose members may book it beside its affiliations:
+# the MBO media students edit in the HU's editing desks.
+ORGANISATIONS_ALLOWED = {
+    "montageplek-1": [MBO_SLUG],
+    "montageplek-2": [MBO_SLUG],
+}
+
+
+def seed_organisation_rules(rooms: dict[str, Room], organisations: dict) -> None:
+    for slug, allowed in ORGANISATIONS_ALLOWED.items():
+        room = rooms[slug]
+        if not room.organisations_allowed and not room.organisations_refused:
+            set_room_organisations(
+                room=room, allowed=[organisations[o] for o in allowed], refused=[]
+            )
+
+
 def seed(context: dict) -> None:
     locations = seed_locations()
     rooms = seed_rooms(locations)
+    seed_organisation_rules(rooms, context["organisations"])
     seed_week(rooms, context["users"])
     context["locations"] = {location.slug: location for location in locations}
     context["rooms"] = rooms

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import RangeOperators
+from django.contrib.postgres.fields import ArrayField, RangeOperators
 from django.contrib.postgres.indexes import GistIndex
 from django.db import models
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
@@ -8,6 +8,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Affiliation, Organisation
 from booking.ranges import TsTzRange
 
 
@@ -92,6 +93,22 @@ class Room(models.Model):
         blank=True,
         help_text=_("Affiliations that may book this room: hu, municipality, partner, public."),
     )
+    # Organisations' members may book beside (allowed) or despite (refused) their affiliation.
+    # Ids, not a many-to-many table: the rule is read with the room row, so checking it in a
+    # booking rush costs no query (booking.rules.check_booker). An organisation's deletion
+    # takes its id out (booking.receivers).
+    organisations_allowed = ArrayField(
+        models.BigIntegerField(),
+        verbose_name=_("organisations allowed"),
+        default=list,
+        blank=True,
+    )
+    organisations_refused = ArrayField(
+        models.BigIntegerField(),
+        verbose_name=_("organisations refused"),
+        default=list,
+        blank=True,
+    )
     requires_approval = models.BooleanField(_("requires approval"), default=False)
     min_duration_minutes = models.PositiveIntegerField(_("minimum duration (minutes)"), default=30)
     max_duration_minutes = models.PositiveIntegerField(_("maximum duration (minutes)"), default=480)
@@ -110,6 +127,11 @@ class Room(models.Model):
                 name="booking_room_min_duration_not_above_max",
             ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="booking_room_capacity"),
+            models.CheckConstraint(
+                condition=~Q(organisations_allowed__overlap=F("organisations_refused")),
+                name="booking_room_organisation_allowed_or_refused",
+                violation_error_message=_("An organisation cannot be both allowed and refused."),
+            ),
         ]
         indexes = [models.Index(fields=["is_active", "kind", "capacity"])]
 
@@ -264,6 +286,24 @@ class Booking(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Set by whichever worker claims the 24-hour reminder; the claim is what makes it once.
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, editable=False)
+    # The booker's affiliation and organisation when the booking was made (accounts.selectors.
+    # snapshot_of), so reports stay true after they change organisation or erase their account.
+    affiliation = models.CharField(
+        _("affiliation when booked"),
+        max_length=20,
+        choices=Affiliation.choices,
+        blank=True,
+        editable=False,
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="bookings",
+        verbose_name=_("organisation when booked"),
+    )
 
     objects = BookingQuerySet.as_manager()
 

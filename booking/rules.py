@@ -49,20 +49,38 @@ def check_room_active(room: Room) -> None:
         raise BookingError(_("This room cannot be booked at the moment."), field="room")
 
 
+def room_admits(room: Room, affiliation: str, organisation_id: int | None) -> bool:
+    """The room's rule for a member of `organisation_id` with `affiliation`: an organisation
+    the room refuses may not, whatever its affiliation; one it allows may, whatever it."""
+    if organisation_id is not None and organisation_id in room.organisations_refused:
+        return False
+    return affiliation in room.bookable_by or (
+        organisation_id is not None and organisation_id in room.organisations_allowed
+    )
+
+
 def check_booker(user, room: Room) -> None:
-    """Who may book: a verified address, and an affiliation the room accepts (facility
-    managers book every room; asked only when the affiliation does not settle it, as it
-    costs a query)."""
+    """Who may book: a verified address, and an affiliation or organisation the room accepts
+    (facility managers book every room; asked only when the rule does not settle it, as it
+    costs a query). The rule is read from the room row: no query."""
     if not email_is_verified(user):
         raise BookingError(
             _("Verify your email address first: follow the link in the mail we sent you."),
             code="forbidden",
         )
-    if user.affiliation not in room.bookable_by and not is_facility_manager(user):
+    if room_admits(room, user.affiliation, user.organisation_id):
+        return
+    if is_facility_manager(user):
+        return
+    if user.organisation_id is not None and user.organisation_id in room.organisations_refused:
         raise BookingError(
-            _("%(room)s cannot be booked with your affiliation.") % {"room": room.name},
+            _("%(room)s cannot be booked by members of your organisation.") % {"room": room.name},
             code="forbidden",
         )
+    raise BookingError(
+        _("%(room)s cannot be booked with your affiliation.") % {"room": room.name},
+        code="forbidden",
+    )
 
 
 def check_attendees(room: Room, attendees: int, *, on_behalf: bool) -> None:

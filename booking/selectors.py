@@ -227,12 +227,24 @@ def bookable_rooms(user) -> QuerySet:
     affiliation = getattr(user, "affiliation", None)
     if not affiliation:
         return rooms.none()
-    return rooms.filter(bookable_by_q(affiliation))
+    return rooms.filter(bookable_by_q(affiliation, getattr(user, "organisation_id", None)))
 
 
-def bookable_by_q(affiliation: str) -> Q:
-    """`bookable_by` (a JSON list) holds `affiliation`."""
-    return Q(bookable_by__contains=[affiliation])
+def bookable_by_q(affiliation: str, organisation_id: int | None = None) -> Q:
+    """Rooms whose rule lets a member of `organisation_id` with `affiliation` book, as
+    booking.rules.room_admits decides it for one room."""
+    accepted = Q(bookable_by__contains=[affiliation])
+    if organisation_id is None:
+        return accepted
+    accepted |= Q(organisations_allowed__contains=[organisation_id])
+    return accepted & ~Q(organisations_refused__contains=[organisation_id])
+
+
+def organisation_rooms(organisation) -> QuerySet:
+    """Active rooms the members of `organisation` may book (by their affiliation or by name)."""
+    return Room.objects.filter(is_active=True).filter(
+        bookable_by_q(organisation.affiliation, organisation.pk)
+    )
 
 
 def visible_bookings(user) -> QuerySet:

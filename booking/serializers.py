@@ -1,7 +1,9 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import Affiliation
+from accounts.models import Affiliation, Organisation
+from accounts.serializers import OrganisationRefSerializer
 from booking import selectors
 from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room, RoomKind
 from booking.services.facilities import ROOM_FIELDS
@@ -51,6 +53,40 @@ class RoomSerializer(serializers.ModelSerializer):
 
     def validate_bookable_by(self, value):
         return sorted(set(value))
+
+
+class RoomDetailSerializer(RoomSerializer):
+    """A room with the organisations its rule names (set in the admin)."""
+
+    organisations_allowed = serializers.SerializerMethodField(
+        help_text="Organisations whose members may book the room whatever their affiliation."
+    )
+    organisations_refused = serializers.SerializerMethodField(
+        help_text="Organisations whose members may not book the room."
+    )
+
+    class Meta(RoomSerializer.Meta):
+        fields = [*RoomSerializer.Meta.fields, "organisations_allowed", "organisations_refused"]
+
+    def _named(self, room: Room) -> dict[int, dict]:
+        # One query for both lists.
+        if not hasattr(self, "_organisations"):
+            ids = [*room.organisations_allowed, *room.organisations_refused]
+            self._organisations = {
+                o.pk: {"slug": o.slug, "name": o.name}
+                for o in Organisation.objects.filter(pk__in=ids).order_by("name")
+            }
+        return self._organisations
+
+    @extend_schema_field(OrganisationRefSerializer(many=True))
+    def get_organisations_allowed(self, room: Room) -> list[dict]:
+        named = self._named(room)
+        return [named[pk] for pk in named if pk in room.organisations_allowed]
+
+    @extend_schema_field(OrganisationRefSerializer(many=True))
+    def get_organisations_refused(self, room: Room) -> list[dict]:
+        named = self._named(room)
+        return [named[pk] for pk in named if pk in room.organisations_refused]
 
 
 class RoomFilterSerializer(serializers.Serializer):

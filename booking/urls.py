@@ -23,6 +23,12 @@ urlpatterns = [
         {"decision": "decline"},
         name="decline",
     ),
+    path("manage/organisations/", views.manage_organisations, name="manage_organisations"),
+    path(
+        "manage/organisations/<slug:slug>/",
+        views.manage_organisation,
+        name="manage_organisation",
+    ),
     path("manage/bookings/closures/", views.manage_closures, name="manage_closures"),
     path(
         "manage/bookings/closures/<int:pk>/delete/",

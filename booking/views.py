@@ -1,4 +1,5 @@
-"""Pages: find a room, a room's week and booking form, my booking, the managers' pages.
+"""Pages: find a room, a room's week and booking form, my booking, the managers' pages
+(bookings, closures, and the organisations with their members and the rooms they may book).
 
 Every write goes through booking.services; a BookingError becomes a form error.
 """
@@ -10,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +20,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import selectors as account_selectors
 from accounts.errors import add_form_error
+from accounts.models import Organisation
 from accounts.roles import is_facility_manager
 from booking import daygrid, selectors, services, weekview
 from booking.errors import BookingError
@@ -280,3 +284,33 @@ def delete_closure(request, pk):
     facility_services.delete_closure(closure=get_object_or_404(Closure, pk=pk))
     messages.success(request, _("The closure is removed."))
     return redirect("booking:manage_closures")
+
+
+MEMBERS_PER_PAGE = 50
+
+
+@login_required
+def manage_organisations(request):
+    require_facility_manager(request)
+    organisations = account_selectors.organisations_with_member_counts()
+    return render(request, "booking/manage_organisations.html", {"organisations": organisations})
+
+
+@login_required
+def manage_organisation(request, slug):
+    require_facility_manager(request)
+    organisation = get_object_or_404(Organisation, slug=slug)
+    members = Paginator(account_selectors.members_of(organisation), MEMBERS_PER_PAGE)
+    rooms = selectors.organisation_rooms(organisation).select_related("location")
+    refusing = Room.objects.filter(organisations_refused__contains=[organisation.pk])
+    context = {
+        "organisation": organisation,
+        "members": members.get_page(request.GET.get("page")),
+        "rooms": [
+            # By name when the room names the organisation, else by the affiliation it grants.
+            (room, organisation.pk in room.organisations_allowed)
+            for room in rooms.order_by("location__name", "name")
+        ],
+        "refusing": refusing.select_related("location").order_by("location__name", "name"),
+    }
+    return render(request, "booking/manage_organisation.html", context)

@@ -277,6 +277,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AffiliationEnum": "accounts.models.Affiliation",
         "BookingStatusEnum": "booking.models.BookingStatus",
+        "RoomKindEnum": "booking.models.RoomKind",
         "RegistrationStatusEnum": "events.models.RegistrationStatus",
     },
 }
@@ -328,6 +329,12 @@ def _role_values(prefix: str) -> dict[str, list[str]]:
     }
 
 
+# Which institutions and tenants may sign in, and as which organisation, is IT's table of SSO
+# identifiers in the admin (docs/sso.md). These two only seed it, after every `migrate`:
+# HU's home organisations and the municipality's tenant, added where missing.
+SURFCONEXT_HOME_ORGANIZATIONS = env.list("SURFCONEXT_HOME_ORGANIZATIONS", default=["hu.nl"])
+ENTRA_TENANT_ID = env.str("ENTRA_TENANT_ID", default="")
+
 _SSO_APPS = []
 if env.str("SURFCONEXT_CLIENT_ID", default=""):
     _SSO_APPS.append(
@@ -335,7 +342,6 @@ if env.str("SURFCONEXT_CLIENT_ID", default=""):
             client_id=env.str("SURFCONEXT_CLIENT_ID"),
             secret=env.str("SURFCONEXT_CLIENT_SECRET"),
             server_url=env.str("SURFCONEXT_SERVER_URL", default="https://connect.surfconext.nl"),
-            allowed_home_organizations=env.list("SURFCONEXT_HOME_ORGANIZATIONS", default=["hu.nl"]),
             groups_claim=env.str("SURFCONEXT_GROUPS_CLAIM", default=""),
             role_values=_role_values("SURFCONEXT"),
         )

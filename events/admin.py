@@ -162,7 +162,7 @@ def cancel_registrations(modeladmin, request, queryset):
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
     list_display = ["event", "user", "status", "queue_number", "created_at"]
-    list_filter = ["status", "event__programme"]
+    list_filter = ["status", "event__programme", "theme", "affiliation", "organisation"]
     list_select_related = ["event", "user"]
     search_fields = ["user__email", "user__name", "event__title"]
     readonly_fields = [
@@ -172,6 +172,9 @@ class RegistrationAdmin(admin.ModelAdmin):
         "queue_number",
         "created_at",
         "cancelled_at",
+        "affiliation",
+        "organisation",
+        "theme",
     ]
     actions = [cancel_registrations]
 

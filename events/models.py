@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Affiliation
+from accounts.models import Affiliation, Organisation
 
 
 class EventKind(models.TextChoices):
@@ -193,6 +193,27 @@ class Registration(models.Model):
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # The person's affiliation and organisation, and the event's theme, when they registered:
+    # reports stay true after the person changes organisation or erases their account.
+    affiliation = models.CharField(
+        _("affiliation when registered"),
+        max_length=20,
+        choices=Affiliation.choices,
+        blank=True,
+        editable=False,
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="registrations",
+        verbose_name=_("organisation when registered"),
+    )
+    theme = models.CharField(
+        _("theme when registered"), max_length=20, choices=Theme.choices, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("registration")

@@ -4,9 +4,21 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from accounts.models import Affiliation, User
+from accounts.models import Affiliation, Organisation, OrganisationKind, User
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    """A partner school, as MBO College Hilversum is."""
+
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"MBO College {n}")
+    slug = factory.Sequence(lambda n: f"mbo-college-{n}")
+    kind = OrganisationKind.EDUCATION_PARTNER
+    affiliation = Affiliation.PARTNER
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts import outbox
 from accounts.roles import is_facility_manager
+from accounts.selectors import snapshot_of
 from booking import emails, rules, selectors
 from booking.errors import BookingError
 from booking.models import LIVE_STATUSES, Booking, BookingStatus, Closure, Room
@@ -141,12 +142,17 @@ def initial_status(user, room: Room, *, on_behalf: bool) -> str:
 def new_booking(*, room: Room, start: datetime, end: datetime, **fields) -> Booking:
     """An unsaved booking of [start, end), with the span the room's buffer blocks."""
     blocked_from, blocked_until = rules.blocked_span(room, start, end)
+    # Snapshot for the record: the booker's affiliation and organisation now, kept for
+    # reports whatever becomes of the person. No query (both are on the user row).
+    snapshot = snapshot_of(fields.get("user"))
     return Booking(
         room=room,
         start=start,
         end=end,
         blocked_from=blocked_from,
         blocked_until=blocked_until,
+        affiliation=snapshot.affiliation,
+        organisation_id=snapshot.organisation_id,
         **fields,
     )
 

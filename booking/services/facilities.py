@@ -7,6 +7,7 @@ from datetime import datetime, time
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.models import Organisation
 from booking.errors import BookingError
 from booking.models import Closure, Location, OpeningHours, Room
 from booking.photos import process_photo
@@ -82,6 +83,22 @@ def save_room(*, room: Room | None = None, **fields) -> Room:
             setattr(room, name, value)
         check_room_rules(room)
         room.save()
+    return room
+
+
+def set_room_organisations(
+    *, room: Room, allowed: list[Organisation], refused: list[Organisation]
+) -> Room:
+    """Name the organisations whose members may book `room` beside their affiliation
+    (allowed) or may not book it at all (refused)."""
+    both = {o.pk for o in allowed} & {o.pk for o in refused}
+    if both:
+        raise BookingError(
+            _("An organisation cannot be both allowed and refused."), field="organisations_refused"
+        )
+    room.organisations_allowed = sorted(o.pk for o in allowed)
+    room.organisations_refused = sorted(o.pk for o in refused)
+    room.save(update_fields=["organisations_allowed", "organisations_refused"])
     return room
 
 

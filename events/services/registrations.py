@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts import outbox
 from accounts.roles import is_event_organiser
-from accounts.selectors import email_is_verified
+from accounts.selectors import email_is_verified, snapshot_of
 from events import emails
 from events.errors import RegistrationError
 from events.models import (
@@ -123,7 +123,8 @@ def _register_in_one_statement(*, user, event: Event | None, slug: str | None) -
 # trips, threads of a gunicorn worker queued behind a lock holder that waited for the GIL:
 # 54 registrations/s.) `before` reads the locked, latest row, and only if the event takes
 # this person now (window, audience, a seat or a waitlist); the update writes values
-# derived from it.
+# derived from it. The registration keeps the person's affiliation and organisation and the
+# event's theme at this moment (accounts.selectors.snapshot_of), for reports.
 _CLAIM_SQL = """
 WITH before AS (
     SELECT id, seats_taken, waitlist_length, waitlist_next,
@@ -142,16 +143,18 @@ WITH before AS (
         waitlist_next = b.waitlist_next + CASE WHEN b.has_seat THEN 0 ELSE 1 END
     FROM before AS b
     WHERE e.id = b.id
-    RETURNING e.id, b.has_seat, b.waitlist_next AS queue_number, e.waitlist_length
+    RETURNING e.id, b.has_seat, b.waitlist_next AS queue_number, e.waitlist_length, e.theme
 ), inserted AS (
     INSERT INTO events_registration
-        (event_id, user_id, status, queue_number, created_at, updated_at)
+        (event_id, user_id, status, queue_number, created_at, updated_at,
+         affiliation, organisation_id, theme)
     SELECT id, %(user)s,
            CASE WHEN has_seat THEN 'confirmed' ELSE 'waitlisted' END,
            CASE WHEN has_seat THEN NULL ELSE queue_number END,
-           %(now)s, %(now)s
+           %(now)s, %(now)s,
+           %(affiliation)s, %(organisation)s, theme
     FROM claimed
-    RETURNING id, event_id, status, queue_number, created_at
+    RETURNING id, event_id, status, queue_number, created_at, theme
 ), owed_mail AS (
     INSERT INTO {mail_table}
         ({mail_kind}, {mail_payload}, {mail_language}, {mail_created_at}, {mail_attempts},
@@ -161,7 +164,7 @@ WITH before AS (
     FROM inserted
 )
 SELECT inserted.id, inserted.event_id, inserted.status, inserted.queue_number,
-       inserted.created_at, claimed.waitlist_length
+       inserted.created_at, claimed.waitlist_length, inserted.theme
 FROM inserted CROSS JOIN claimed
 """
 _CLAIM_BY_ID_SQL = _CLAIM_SQL.format(event_condition="id = %(event)s", **outbox.SQL_NAMES)
@@ -171,11 +174,13 @@ _CLAIM_BY_SLUG_SQL = _CLAIM_SQL.format(event_condition="slug = %(slug)s", **outb
 def _claim_place_in_one_statement(
     *, user, event: int | None = None, slug: str | None = None
 ) -> Registration | None:
+    snapshot = snapshot_of(user)
     params = {
         "event": event,
         "slug": slug,
         "user": user.pk,
-        "affiliation": user.affiliation,
+        "affiliation": snapshot.affiliation,
+        "organisation": snapshot.organisation_id,
         "now": timezone.now(),
         "mail_kind_prefix": emails.REGISTRATION_PREFIX,
         "language": user.language,
@@ -189,7 +194,7 @@ def _claim_place_in_one_statement(
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, event_id, status, queue_number, created_at, waitlist_length = row
+    pk, event_id, status, queue_number, created_at, waitlist_length, theme = row
     registration = Registration(
         pk=pk,
         event_id=event_id,
@@ -198,6 +203,9 @@ def _claim_place_in_one_statement(
         queue_number=queue_number,
         created_at=created_at,
         updated_at=created_at,
+        affiliation=snapshot.affiliation,
+        organisation_id=snapshot.organisation_id,
+        theme=theme,
     )
     registration.waitlist_position = (
         waitlist_length if status == RegistrationStatus.WAITLISTED else None

@@ -9,7 +9,7 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.apps import apps
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from accounts.services import apply_sso_identity
 from accounts.sso import SsoIdentity
 from tests.factories import UserFactory
@@ -144,7 +144,13 @@ def test_sso_login_sets_flag_on_account_with_unverified_row():
     EmailAddress.objects.create(user=person, email=person.email, verified=False, primary=True)
 
     apply_sso_identity(
-        user=person, identity=SsoIdentity(affiliation="hu", sso_affiliations=[], roles={})
+        user=person,
+        identity=SsoIdentity(
+            affiliation="hu",
+            organisation_id=Organisation.objects.get(slug="hu").pk,
+            sso_affiliations=[],
+            roles={},
+        ),
     )
 
     person.refresh_from_db()

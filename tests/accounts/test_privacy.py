@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +20,7 @@ def sso_student():
         email="sanne@student.hu.nl",
         name="Sanne de Vries",
         affiliation="hu",
+        organisation=Organisation.objects.get(slug="hu"),
         sso_affiliations=["member", "student"],
         groups=["event_organisers"],
     )
@@ -54,7 +55,7 @@ def test_export_contains_everything_accounts_holds(client, sso_student):
             "name": "Sanne de Vries",
             "affiliation": "hu",
             "sso_affiliations": ["member", "student"],
-            "organisation": "",
+            "organisation": "hu",
             "language": "nl",
             "date_joined": sso_student.date_joined.isoformat(),
             "last_login": sso_student.last_login.isoformat(),

@@ -3,6 +3,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
 
+from accounts.models import User
 from booking.models import Booking, BookingStatus, Location, Room, RoomKind
 from booking.privacy import erase_user_data, export_user_data
 from booking.services import approve_booking, cancel_booking, create_booking, decline_booking
@@ -132,3 +133,35 @@ def test_erase_user_data_cancels_future_and_anonymises(user, room, day):
     assert (future.status, future.title) == (BookingStatus.CANCELLED, "")
     assert (past.status, past.title) == (BookingStatus.CONFIRMED, "")
     assert past.sequence == 1
+
+
+def test_seed_demo_puts_people_in_organisations_and_lets_the_mbo_edit_at_hu(settings, client):
+    settings.DEBUG = True
+    call_command("seed_demo", quiet_logins=True)
+    client.force_login(UserFactory(groups=["facility_managers"]))
+
+    listing = client.get("/en/manage/organisations/").content.decode()
+    mbo = client.get("/en/manage/organisations/mbo-college-hilversum/").content.decode()
+
+    by_email = dict(User.objects.values_list("email", "organisation__slug"))
+    assert {
+        email: by_email[email]
+        for email in (
+            "student@hu.nl",
+            "student@mbocollegehilversum.example",
+            "medewerker@hilversum.nl",
+            "partner@mediapark.example",
+            "publiek@example.org",
+        )
+    } == {
+        "student@hu.nl": "hu",
+        "student@mbocollegehilversum.example": "mbo-college-hilversum",
+        "medewerker@hilversum.nl": "gemeente-hilversum",
+        "partner@mediapark.example": "studio-mediapark",
+        "publiek@example.org": None,
+    }
+    for name in ("Hogeschool Utrecht", "Gemeente Hilversum", "MBO College Hilversum"):
+        assert name in listing
+    assert "Studio Mediapark B.V." in listing
+    assert "Montageplek 1</a>, Lab in het Centrum · the room allows this organisation" in mbo
+    assert "Yara Hoekstra" in mbo

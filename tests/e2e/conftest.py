@@ -345,7 +345,6 @@ def surfconext(surfconext_provider, settings):
         client_id=CLIENT_ID,
         secret=CLIENT_SECRET,
         server_url=surfconext_provider.base,
-        allowed_home_organizations=["hu.nl"],
         groups_claim="eduperson_entitlement",
         role_values={},
     )

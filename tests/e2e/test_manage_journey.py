@@ -13,7 +13,7 @@ from events import services as event_services
 from events.models import Attendance
 from tests.booking.factories import LocationFactory, RoomFactory
 from tests.e2e.conftest import verified
-from tests.factories import EventFactory, SessionFactory, UserFactory
+from tests.factories import EventFactory, OrganisationFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -109,3 +109,16 @@ def test_organiser_checks_people_in(open_tab, workshop, variant):
     ]
     other = page.locator(f"#registration-{registrations[0].pk} button")
     assert other.get_attribute("aria-pressed") == "false"
+
+
+def test_facility_manager_looks_up_an_organisation(open_tab, variant):
+    mbo = OrganisationFactory(name="MBO College Hilversum", slug="mbo-college-hilversum")
+    UserFactory(name="Lisa Kok", affiliation="partner", organisation=mbo)
+    RoomFactory(name="Montageplek", bookable_by=[], organisations_allowed=[mbo.pk])
+    manager = verified(UserFactory(groups=["facility_managers"], affiliation="hu"))
+    tab = open_tab(manager)
+    page = tab.goto("/manage/")
+    tab.click(page.locator("a[href$='/manage/organisations/']"))
+    tab.click(page.locator("a[href$='/manage/organisations/mbo-college-hilversum/']"))
+    assert page.locator("main td", has_text="Lisa Kok").count() == 1
+    assert page.locator("#rooms-heading + ul li", has_text="Montageplek").count() == 1

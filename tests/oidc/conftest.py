@@ -18,6 +18,7 @@ import pytest
 import requests
 from pytest_django.live_server_helper import LiveServer
 
+from accounts.services import seed_sso_organisations
 from accounts.sso_config import entra_app, openid_connect_settings, surfconext_app
 
 HERE = Path(__file__).resolve().parent
@@ -136,8 +137,11 @@ def identity_providers(sso_live_server, _sso_ports):
 
 @pytest.fixture
 def sso(identity_providers, sso_live_server, settings, transactional_db):
-    """Both SSO apps configured against the test providers, as settings.py would."""
+    """Both SSO apps configured against the test providers, as settings.py would, and the
+    SSO identifiers a deployment with SURFCONEXT_HOME_ORGANIZATIONS=hu.nl and this
+    ENTRA_TENANT_ID gets after `migrate`."""
     surf, entra = identity_providers["surfconext"], identity_providers["entra"]
+    seed_sso_organisations(home_organizations=["hu.nl"], entra_tenant_id=TENANT)
     settings.SOCIALACCOUNT_PROVIDERS = {
         "openid_connect": openid_connect_settings(
             [
@@ -145,7 +149,6 @@ def sso(identity_providers, sso_live_server, settings, transactional_db):
                     client_id=CLIENT_ID,
                     secret=CLIENT_SECRET,
                     server_url=surf.base,
-                    allowed_home_organizations=["hu.nl"],
                     groups_claim="eduperson_entitlement",
                     role_values={"facility_managers": [FACILITY_VALUE]},
                 ),

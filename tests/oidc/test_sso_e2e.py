@@ -11,9 +11,10 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext
 
-from accounts.models import User
+from accounts.models import Affiliation, Organisation, OrganisationKind, SsoIdentifier, User
 from accounts.selectors import email_is_verified
 from tests.oidc.conftest import FACILITY_VALUE, ORGANISER_GROUP, OTHER_TENANT, TENANT
 
@@ -53,7 +54,65 @@ def test_surfconext_first_login_creates_hu_user_with_eduperson_affiliation(sso):
     )
     assert user.sso_affiliations == ["member", "student"]
     assert SocialAccount.objects.get(user=user).uid == "surf-sanne"
-    assert sso.me().json()["affiliation"] == "hu"
+    assert user.organisation.slug == "hu"
+    me = sso.me().json()
+    assert (me["affiliation"], me["organisation"]) == (
+        "hu",
+        {"slug": "hu", "name": "Hogeschool Utrecht"},
+    )
+
+
+def mbo_college():
+    mbo = Organisation.objects.create(
+        name="MBO College Hilversum",
+        slug="mbo-college-hilversum",
+        kind=OrganisationKind.EDUCATION_PARTNER,
+        affiliation=Affiliation.PARTNER,
+    )
+    SsoIdentifier.objects.create(identifier="schac:mbocollegehilversum.nl", organisation=mbo)
+    return mbo
+
+
+def test_surfconext_mbo_student_gets_their_school_and_partner(sso):
+    mbo = mbo_college()
+    claims = student_claims(
+        email="lisa@student.mbocollegehilversum.nl",
+        schac_home_organization="MBOCollegeHilversum.nl",
+    )
+
+    response = sso.sign_in("surfconext", "surf-lisa", claims)
+
+    user = User.objects.get()
+    assert response.status_code == 200
+    assert (user.organisation, user.affiliation) == (mbo, "partner")
+    me = sso.me().json()
+    assert (me["affiliation"], me["organisation"]) == (
+        "partner",
+        {"slug": "mbo-college-hilversum", "name": "MBO College Hilversum"},
+    )
+
+
+def test_surfconext_institution_mapped_by_it_later_gets_in_without_a_deploy(sso):
+    claims = student_claims(schac_home_organization="mbocollegehilversum.nl")
+    refused = sso.sign_in("surfconext", "surf-early", claims)
+    mbo_college()
+
+    admitted = type(sso)(sso.site, sso.providers).sign_in("surfconext", "surf-early", claims)
+
+    assert (refused.status_code, admitted.status_code) == (403, 200)
+    assert User.objects.get().organisation.slug == "mbo-college-hilversum"
+
+
+def test_surfconext_student_who_changes_school_changes_organisation_at_next_login(sso):
+    mbo = mbo_college()
+    sso.sign_in("surfconext", "surf-mover", student_claims())
+    again = type(sso)(sso.site, sso.providers)
+
+    again.sign_in(
+        "surfconext", "surf-mover", student_claims(schac_home_organization="mbocollegehilversum.nl")
+    )
+
+    assert (User.objects.get().organisation, User.objects.get().affiliation) == (mbo, "partner")
 
 
 def test_surfconext_returning_login_resyncs_affiliation(sso):
@@ -122,7 +181,24 @@ def test_entra_login_right_tenant_gets_municipality(sso):
     assert (account.provider, account.uid) == ("entra", "9d4f6c2e-0000-4000-8000-00000000a001")
     # No confirmation mail for SSO: the tenant vouches for the person, so bookings are open.
     assert email_is_verified(user)
-    assert sso.me().json()["affiliation"] == "municipality"
+    assert user.organisation.slug == "gemeente-hilversum"
+    me = sso.me().json()
+    assert (me["affiliation"], me["organisation"]) == (
+        "municipality",
+        {"slug": "gemeente-hilversum", "name": "Gemeente Hilversum"},
+    )
+
+
+def test_entra_tenant_of_the_app_without_mapping_is_refused(sso):
+    SsoIdentifier.objects.filter(identifier__startswith="entra:").delete()
+
+    response = sso.sign_in("entra", "entra-sub-3", municipal_claims())
+
+    with translation.override("nl"):
+        refusal = gettext("Your organisation's account does not have access to this service.")
+    assert response.status_code == 403
+    assert escape(refusal) in response.text
+    assert not User.objects.exists()
 
 
 def test_entra_wrong_tenant_is_403_and_no_user(sso, caplog):
