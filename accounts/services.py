@@ -151,21 +151,19 @@ def seed_sso_organisations(*, home_organizations: list[str], entra_tenant_id: st
     """HU and the municipality, with the SSO identifiers the deployment's settings name
     (SURFCONEXT_HOME_ORGANIZATIONS, ENTRA_TENANT_ID). Runs after every `migrate` and leaves
     what exists alone, so IT's changes in the admin stay (docs/sso.md)."""
-    hu, _created = Organisation.objects.get_or_create(
-        slug=HU_SLUG,
-        defaults={
-            "name": "Hogeschool Utrecht",
-            "kind": OrganisationKind.HU,
-            "affiliation": Affiliation.HU,
-        },
-    )
-    municipality, _created = Organisation.objects.get_or_create(
-        slug=MUNICIPALITY_SLUG,
-        defaults={
-            "name": "Gemeente Hilversum",
-            "kind": OrganisationKind.MUNICIPALITY,
-            "affiliation": Affiliation.MUNICIPALITY,
-        },
+    hu, municipality = (
+        Organisation.objects.get_or_create(
+            slug=slug, defaults={"name": name, "kind": kind, "affiliation": affiliation}
+        )[0]
+        for slug, name, kind, affiliation in (
+            (HU_SLUG, "Hogeschool Utrecht", OrganisationKind.HU, Affiliation.HU),
+            (
+                MUNICIPALITY_SLUG,
+                "Gemeente Hilversum",
+                OrganisationKind.MUNICIPALITY,
+                Affiliation.MUNICIPALITY,
+            ),
+        )
     )
     wanted = [(f"schac:{home.strip().lower()}", hu) for home in home_organizations if home.strip()]
     if entra_tenant_id.strip():

@@ -68,6 +68,16 @@ class LocationAdmin(admin.ModelAdmin):
         formset.changed_objects, formset.deleted_objects = [], []
 
 
+def organisations_field(label, help_text) -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        Organisation.objects.all(),
+        label=label,
+        required=False,
+        widget=FilteredSelectMultiple(_("organisations"), is_stacked=False),
+        help_text=help_text,
+    )
+
+
 class RoomAdminForm(forms.ModelForm):
     """A photo goes through the same checks and cleaning as an API upload."""
 
@@ -77,19 +87,13 @@ class RoomAdminForm(forms.ModelForm):
         help_text=_("JPEG, PNG or WebP, at most 10 MB and 25 megapixels."),
     )
 
-    allowed = forms.ModelMultipleChoiceField(
-        Organisation.objects.all(),
-        label=_("Organisations allowed"),
-        required=False,
-        widget=FilteredSelectMultiple(_("organisations"), is_stacked=False),
-        help_text=_("Their members may book this room whatever their affiliation."),
+    allowed = organisations_field(
+        _("Organisations allowed"),
+        _("Their members may book this room whatever their affiliation."),
     )
-    refused = forms.ModelMultipleChoiceField(
-        Organisation.objects.all(),
-        label=_("Organisations refused"),
-        required=False,
-        widget=FilteredSelectMultiple(_("organisations"), is_stacked=False),
-        help_text=_("Their members may not book this room, whatever their affiliation."),
+    refused = organisations_field(
+        _("Organisations refused"),
+        _("Their members may not book this room, whatever their affiliation."),
     )
 
     class Meta:
