@@ -98,23 +98,28 @@ def _local(moment: datetime) -> datetime:
     return timezone.localtime(moment, LOCAL_TZ)
 
 
-def _free_spans(availability: Availability, day: intervals.Interval, now: datetime):
-    """The free time of the day that the room's rules let be booked from now: starting no
-    sooner than the notice, no further ahead than the window, long enough to book."""
-    room = availability.room
-    earliest = now + timedelta(minutes=room.min_notice_minutes)
-    # Rounded up to the quarter hour: a form offered 13:07 looks like a mistake.
-    earliest = _local(earliest).replace(second=0, microsecond=0)
+def offer(room: Room, start: datetime, end: datetime, now: datetime):
+    """What a free span [start, end) offers the booking form, as (start, end) in Amsterdam
+    time, or None: from no sooner than the notice (rounded up to the quarter hour: a form
+    offered 13:07 looks like a mistake), within the window, for an hour or the room's
+    minimum, and only if that fits."""
+    earliest = _local(now + timedelta(minutes=room.min_notice_minutes))
+    earliest = earliest.replace(second=0, microsecond=0)
     earliest += timedelta(minutes=-earliest.minute % 15)
-    latest_start = now + timedelta(days=room.max_days_ahead)
-    minimum = timedelta(minutes=room.min_duration_minutes)
+    start = max(start.astimezone(UTC), earliest.astimezone(UTC))
+    too_short = end - start < timedelta(minutes=room.min_duration_minutes)
+    if too_short or start > now + timedelta(days=room.max_days_ahead):
+        return None
+    return _local(start), _local(min(end, start + offered_length(room)))
+
+
+def _free_spans(availability: Availability, day: intervals.Interval, now: datetime):
+    """The free time of the day that the room's rules let be booked from now."""
     spans = []
     for start, end in intervals.intersect(availability.free, [day]):
-        start = max(start, earliest.astimezone(UTC))
-        if end - start < minimum or start > latest_start:
-            continue
-        offered_end = min(end, start + offered_length(room))
-        spans.append(FreeSpan(_local(start), _local(end), _local(offered_end)))
+        offered = offer(availability.room, start, end, now)
+        if offered is not None:
+            spans.append(FreeSpan(offered[0], _local(end), offered[1]))
     return spans
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from booking import intervals
+from booking import daygrid, intervals
 from booking.selectors import Availability
 from booking.timezones import LOCAL_TZ
 
@@ -17,7 +17,8 @@ class Segment:
     busy: bool
     left: float  # percent of the day's bar
     width: float
-    bookable: bool  # free and not yet over
+    # Free, and what it offers the booking form under the room's rules (daygrid.offer).
+    offered: tuple[datetime, datetime] | None
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def build_week(availability: Availability, monday: date) -> list[Day]:
                 busy=busy,
                 left=round(100 * (s - bar_start).total_seconds() / length, 3),
                 width=round(100 * (e - s).total_seconds() / length, 3),
-                bookable=not busy and e > now,
+                offered=None if busy else daygrid.offer(availability.room, s, e, now),
             )
             for s, e, busy in sorted(pieces)
         ]

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -354,3 +355,29 @@ def test_manage_bookings_day_out_of_range_is_404(client):
     response = client.get("/en/manage/bookings/?day=9999-12-31")
 
     assert response.status_code == 404
+
+
+def test_week_view_offers_a_slot_the_room_rules_accept(client, user, day):
+    # Open 07:00-23:00 with a booking 10:00-11:30: the free gaps are 3 and 11.5 hours long,
+    # longer than the room's 2-hour maximum; a 90-minute minimum makes the offer 90 minutes.
+    room = RoomFactory(min_duration_minutes=90, max_duration_minutes=120)
+    create_booking(user=user, room=room, start=at(day, "10:00"), end=at(day, "11:30"), title="")
+
+    html = client.get(f"/en/rooms/{room.slug}/", {"week": day.isoformat()}).content.decode()
+
+    offers = re.findall(r"start=([^&]+)&amp;end=([^#]+)#book-heading", html.replace("%3A", ":"))
+    offered = {(s[:16], e[:16]) for s, e in offers}
+    assert (f"{day}T07:00", f"{day}T08:30") in offered
+    assert (f"{day}T11:30", f"{day}T13:00") in offered
+
+
+def test_week_view_offers_nothing_within_the_notice_or_beyond_the_window(client):
+    today = timezone.localdate()
+    soon = RoomFactory(min_notice_minutes=60 * 24 * 8)  # more than this week
+    html = client.get(f"/en/rooms/{soon.slug}/").content.decode()
+    assert '#book-heading">' not in html.split('id="book-heading"')[0]
+
+    far = RoomFactory(max_days_ahead=3)
+    next_month = today + timedelta(days=31)
+    html = client.get(f"/en/rooms/{far.slug}/", {"week": next_month.isoformat()}).content.decode()
+    assert "free: book" not in html
