@@ -49,10 +49,15 @@ def room_list(request):
         )
     elif form.is_bound:
         rooms = rooms.none()
+    rooms = list(rooms)
+    if request.user.is_authenticated:
+        bookable_ids = set(selectors.bookable_rooms(request.user).values_list("pk", flat=True))
+        for room in rooms:
+            room.bookable = room.pk in bookable_ids
     return render(
         request,
         "booking/room_list.html",
-        {"form": form, "rooms": list(rooms), "searched": searched},
+        {"form": form, "rooms": rooms, "searched": searched},
     )
 
 
@@ -129,13 +134,17 @@ def room_detail(request, slug):
 
 
 def initial_times(request) -> dict:
-    """Prefill the form from a free slot chosen in the week view (?start=&end=)."""
+    """Prefill the form from a free slot chosen in the week view or the day grid
+    (?start=&end=), or from a search (and ?attendees=)."""
     initial = {}
     for key in ("start", "end"):
         value = request.GET.get(key)
         if value:
             with contextlib.suppress(ValueError):
                 initial[key] = datetime.fromisoformat(value).astimezone(LOCAL_TZ)
+    attendees = request.GET.get("attendees", "")
+    if attendees.isascii() and attendees.isdigit() and 0 < int(attendees) < 10_000:
+        initial["attendees"] = int(attendees)
     return initial
 
 

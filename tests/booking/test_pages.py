@@ -381,3 +381,29 @@ def test_week_view_offers_nothing_within_the_notice_or_beyond_the_window(client)
     next_month = today + timedelta(days=31)
     html = client.get(f"/en/rooms/{far.slug}/", {"week": next_month.isoformat()}).content.decode()
     assert "free: book" not in html
+
+
+def test_search_result_books_the_searched_time_and_people_in_one_click(user_client, day):
+    room = RoomFactory(name="Vrije studio", capacity=10)
+    search = {"free_from": f"{day}T13:00", "free_until": f"{day}T15:00", "capacity": 6}
+
+    results = user_client.get("/en/rooms/", search).content.decode()
+    link = re.search(r'<a class="button" href="([^"]+)">Book Vrije studio for this time', results)
+    form_page = user_client.get(link.group(1).replace("&amp;", "&")).content.decode()
+
+    assert link.group(1).startswith(f"/en/rooms/{room.slug}/?week={day}")
+    assert f'value="{day}T13:00"' in form_page
+    assert f'value="{day}T15:00"' in form_page
+    assert re.search(r'name="attendees" value="6"', form_page)
+
+
+def test_room_list_says_up_front_which_rooms_a_person_cannot_book(user_client):
+    RoomFactory(name="Raadzaal", bookable_by=["municipality"])
+    RoomFactory(name="Studio")
+
+    html = user_client.get("/en/rooms/").content.decode()
+
+    raadzaal = html.split(">Raadzaal</a></h2>", 1)[1]
+    studio = html.split(">Studio</a></h2>", 1)[1]
+    assert "You cannot book this room." in raadzaal.split("</li>", 1)[0]
+    assert "You cannot book this room." not in studio.split("</li>", 1)[0]

@@ -116,9 +116,12 @@ def test_student_books_moves_and_cancels_a_lab(open_tab, surfconext, labs):
     sign_in_with_surfconext(tab, "/rooms/")
     assert User.objects.get(email="sanne.devries@student.hu.nl").affiliation == "hu"
     find_free_lab(tab, tuesday)
-    tab.click(page.get_by_role("link", name="Immersive Lab"))
+    # The result books the searched time for the searched number of people.
+    tab.click(page.get_by_role("link", name=re.compile(r"Immersive Lab (for this|voor deze) ")))
+    assert page.locator("#id_start").input_value() == local_input(tuesday, "13:00")
+    assert page.locator("#id_attendees").input_value() == "6"
     book(tab, tuesday, "13:00", "15:00", "Montage VR-docu")
-    page.wait_for_url(re.compile(r"/my/bookings/\d+/$"))
+    page.wait_for_url(re.compile(r"/my/bookings/\d+/(#book-heading)?$"))
     booking = Booking.objects.get(room=labs)
     assert (booking.start, booking.end, booking.attendees, booking.status) == (
         at(tuesday, "13:00"),
