@@ -94,7 +94,7 @@ def offered_length(room: Room) -> timedelta:
     return max(timedelta(hours=1), timedelta(minutes=room.min_duration_minutes))
 
 
-def _local(moment: datetime) -> datetime:
+def local(moment: datetime) -> datetime:
     return timezone.localtime(moment, LOCAL_TZ)
 
 
@@ -103,14 +103,14 @@ def offer(room: Room, start: datetime, end: datetime, now: datetime):
     time, or None: from no sooner than the notice (rounded up to the quarter hour: a form
     offered 13:07 looks like a mistake), within the window, for an hour or the room's
     minimum, and only if that fits."""
-    earliest = _local(now + timedelta(minutes=room.min_notice_minutes))
+    earliest = local(now + timedelta(minutes=room.min_notice_minutes))
     earliest = earliest.replace(second=0, microsecond=0)
     earliest += timedelta(minutes=-earliest.minute % 15)
     start = max(start.astimezone(UTC), earliest.astimezone(UTC))
     too_short = end - start < timedelta(minutes=room.min_duration_minutes)
     if too_short or start > now + timedelta(days=room.max_days_ahead):
         return None
-    return _local(start), _local(min(end, start + offered_length(room)))
+    return local(start), local(min(end, start + offered_length(room)))
 
 
 def _free_spans(availability: Availability, day: intervals.Interval, now: datetime):
@@ -119,7 +119,7 @@ def _free_spans(availability: Availability, day: intervals.Interval, now: dateti
     for start, end in intervals.intersect(availability.free, [day]):
         offered = offer(availability.room, start, end, now)
         if offered is not None:
-            spans.append(FreeSpan(offered[0], _local(end), offered[1]))
+            spans.append(FreeSpan(offered[0], local(end), offered[1]))
     return spans
 
 
@@ -136,5 +136,5 @@ def _cell(availability: Availability, hour: intervals.Interval, now: datetime) -
         state = PARTLY_FREE
     else:
         state = BUSY
-    offered_end = _local(start.astimezone(UTC) + offered_length(room))
+    offered_end = local(start.astimezone(UTC) + offered_length(room))
     return Cell(start=start, end=end, state=state, offered_end=offered_end)

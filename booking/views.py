@@ -24,7 +24,7 @@ from accounts import selectors as account_selectors
 from accounts.errors import add_form_error
 from accounts.models import Organisation
 from accounts.roles import is_facility_manager
-from booking import daygrid, selectors, services, weekview
+from booking import daygrid, selectors, services, suggestions, weekview
 from booking.errors import BookingError
 from booking.forms import BookingForm, ClosureForm, DayGridForm, MoveForm, RoomSearchForm
 from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room
@@ -123,14 +123,31 @@ def room_detail(request, slug):
         is_active=True,
     )
     form = BookingForm(request.POST or None, initial=initial_times(request))
+    alternatives = None
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if form.is_valid():
-            made = book_from_form(request, room, form)
-            if made:
+            try:
+                made = book_from_form(request, room, form)
+            except BookingError as error:
+                if error.code == "conflict":  # before the error takes "start" out of the data
+                    alternatives = alternatives_for(request.user, room, form.cleaned_data)
+                add_form_error(form, error, conflict_field="start")
+            else:
                 return redirect("booking:my_booking", pk=made.pk)
-    return render(request, "booking/room_detail.html", room_context(request, room, form))
+    context = {**room_context(request, room, form), "alternatives": alternatives}
+    return render(request, "booking/room_detail.html", context)
+
+
+def alternatives_for(user, room: Room, data: dict) -> dict:
+    """A refused booking's way out: free times in this room, and free rooms at that time."""
+    start, end = data["start"], data["end"]
+    return {
+        "times": suggestions.nearest_free_times(room, start, end, timezone.now()),
+        "rooms": suggestions.other_free_rooms(user, room, start, end, data["attendees"]),
+        "attendees": data["attendees"],
+    }
 
 
 def initial_times(request) -> dict:
@@ -148,17 +165,14 @@ def initial_times(request) -> dict:
     return initial
 
 
-def book_from_form(request, room: Room, form: BookingForm) -> Booking | None:
+def book_from_form(request, room: Room, form: BookingForm) -> Booking:
+    """Book as the form says; a refusal raises BookingError."""
     data = dict(form.cleaned_data)
     rrule = data.pop("rrule")
-    try:
-        if rrule:
-            made = services.create_series(user=request.user, room=room, rrule=rrule, **data)[0]
-        else:
-            made = services.create_booking(user=request.user, room=room, **data)
-    except BookingError as error:
-        add_form_error(form, error, conflict_field="start")
-        return None
+    if rrule:
+        made = services.create_series(user=request.user, room=room, rrule=rrule, **data)[0]
+    else:
+        made = services.create_booking(user=request.user, room=room, **data)
     if made.status == BookingStatus.PENDING:
         messages.success(request, _("Your request is in; a facility manager will decide on it."))
     else:

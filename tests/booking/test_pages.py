@@ -407,3 +407,31 @@ def test_room_list_says_up_front_which_rooms_a_person_cannot_book(user_client):
     studio = html.split(">Studio</a></h2>", 1)[1]
     assert "You cannot book this room." in raadzaal.split("</li>", 1)[0]
     assert "You cannot book this room." not in studio.split("</li>", 1)[0]
+
+
+def test_refused_booking_offers_free_times_in_the_room_and_free_rooms_then(user_client, day):
+    location = LocationFactory(name="Mediapark")
+    room = RoomFactory(location=location, name="Studio A", slug="studio-a")
+    RoomFactory(location=location, name="Studio B", slug="studio-b", capacity=10)
+    RoomFactory(location=location, name="Hokje", slug="hokje", capacity=1)
+    create_booking(user=UserFactory(), room=room, start=at(day, "10:00"), end=at(day, "12:00"),
+                   title="")  # fmt: skip
+
+    response = user_client.post(
+        f"/en/rooms/{room.slug}/", form_data(day, start="11:00", end="12:00", attendees=4)
+    )
+
+    html = response.content.decode()
+    assert "already booked" in field_error(html, "start")
+    options = html.split('id="alternatives-heading"', 1)[1]
+    times = re.findall(
+        r"start=([^&]+)&amp;end=([^&]+)&amp;attendees=4", options.replace("%3A", ":")
+    )
+    # The nearest free hours either side of the clash, in this room, first.
+    assert [(s[:16], e[:16]) for s, e in times[:2]] == [
+        (f"{day}T12:00", f"{day}T13:00"),
+        (f"{day}T09:00", f"{day}T10:00"),
+    ]
+    # Another room of the location with room for four is free then; the one-person room is not.
+    assert "/en/rooms/studio-b/?week=" in options
+    assert "/en/rooms/hokje/" not in options
