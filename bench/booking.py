@@ -127,12 +127,12 @@ def seed(clients: int, rng: random.Random):
             """
             INSERT INTO booking_booking (room_id, user_id, title, public_title, attendees,
                 start, "end", blocked_from, blocked_until, status, sequence,
-                created_at, updated_at)
+                created_at, updated_at, affiliation)
             SELECT r.id, %(user)s, 'Bench', false, 1, slot.start,
                 slot.start + interval '90 minutes',
                 slot.start - make_interval(mins => r.buffer_minutes),
                 slot.start + interval '90 minutes' + make_interval(mins => r.buffer_minutes),
-                'confirmed', 0, now(), now()
+                'confirmed', 0, now(), now(), 'hu'
             FROM booking_room r
             CROSS JOIN generate_series(0, %(days)s - 1) AS d
             CROSS JOIN (VALUES (0), (1)) AS k(k)
