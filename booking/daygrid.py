@@ -14,6 +14,7 @@ FREE = "free"
 OUT_OF_WINDOW = "window"  # free, but too soon (notice) or too far ahead to book
 PARTLY_FREE = "partly"
 BUSY = "busy"
+CLOSURE = "closure"  # busy because the room or location is closed then
 CLOSED = "closed"
 OVER = "over"
 
@@ -23,7 +24,8 @@ class Cell:
     start: datetime  # Amsterdam time
     end: datetime
     state: str  # FREE (the whole hour, to come, bookable then), OUT_OF_WINDOW, PARTLY_FREE,
-    # BUSY, CLOSED or OVER
+    # BUSY, CLOSURE, CLOSED (outside opening hours) or OVER
+    closed_because: str  # CLOSURE's reason
     offered_end: datetime  # the end the booking form is offered: a length the room allows
 
 
@@ -136,5 +138,12 @@ def _cell(availability: Availability, hour: intervals.Interval, now: datetime) -
         state = PARTLY_FREE
     else:
         state = BUSY
+    reason = availability.closure_reason(start, end) if state == BUSY else None
     offered_end = local(start.astimezone(UTC) + offered_length(room))
-    return Cell(start=start, end=end, state=state, offered_end=offered_end)
+    return Cell(
+        start=start,
+        end=end,
+        state=CLOSURE if reason is not None else state,
+        closed_because=reason or "",
+        offered_end=offered_end,
+    )

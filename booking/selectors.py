@@ -118,6 +118,15 @@ class Availability:
     open: list[intervals.Interval]
     busy: list[intervals.Interval]
     free: list[intervals.Interval]
+    # The closures among `busy`, with their reasons: a page says "closed: reason" there.
+    closures: list[tuple[datetime, datetime, str]]
+
+    def closure_reason(self, start: datetime, end: datetime) -> str | None:
+        """The reason of the closure that covers all of [start, end), if one does."""
+        for closed_from, closed_until, reason in self.closures:
+            if closed_from <= start and end <= closed_until:
+                return reason
+        return None
 
 
 def room_availability(room: Room, start: datetime, end: datetime) -> Availability:
@@ -146,22 +155,25 @@ def location_availability(rooms: list[Room], start: datetime, end: datetime) -> 
     )
     for room_id, blocked_from, blocked_until in bookings:
         taken[room_id].append((blocked_from, blocked_until))
-    closed_for_all: list[intervals.Interval] = []
-    closures = (
+    closures: dict[int | None, list[tuple[datetime, datetime, str]]] = defaultdict(list)
+    found = (
         Closure.objects.filter(Q(room__in=rooms) | Q(location_id=location_id))
         .filter(start__lt=end, end__gt=start)
-        .values_list("room_id", "start", "end")
+        .values_list("room_id", "start", "end", "reason")
     )
-    for room_id, closure_start, closure_end in closures:
-        if room_id is None:
-            closed_for_all.append((closure_start, closure_end))
-        else:
-            taken[room_id].append((closure_start, closure_end))
+    for room_id, closure_start, closure_end, reason in found:
+        closures[room_id].append((closure_start, closure_end, reason))
     result = []
     for room in rooms:
-        busy = intervals.intersect([*taken[room.pk], *closed_for_all], open_spans)
+        closed = closures[None] + closures[room.pk]
+        taken_or_closed = taken[room.pk] + [(s, e) for s, e, _reason in closed]
+        busy = intervals.intersect(taken_or_closed, open_spans)
         free = intervals.subtract(open_spans, busy)
-        result.append(Availability(room=room, span=span, open=open_spans, busy=busy, free=free))
+        result.append(
+            Availability(
+                room=room, span=span, open=open_spans, busy=busy, free=free, closures=closed
+            )
+        )
     return result
 
 

@@ -19,6 +19,7 @@ class Segment:
     width: float
     # Free, and what it offers the booking form under the room's rules (daygrid.offer).
     offered: tuple[datetime, datetime] | None
+    closed_because: str | None  # busy because of a closure, with its reason
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ def build_week(availability: Availability, monday: date) -> list[Day]:
                 left=round(100 * (s - bar_start).total_seconds() / length, 3),
                 width=round(100 * (e - s).total_seconds() / length, 3),
                 offered=None if busy else daygrid.offer(availability.room, s, e, now),
+                closed_because=availability.closure_reason(s, e) if busy else None,
             )
             for s, e, busy in sorted(pieces)
         ]

@@ -62,7 +62,8 @@ def test_grid_shows_each_room_hour_by_hour_and_links_free_hours_to_the_form(clie
         "free",
         "free",
     ]
-    assert cells_of(html, "Montagelab") == ["free"] * 6 + ["busy", "busy"]
+    assert cells_of(html, "Montagelab") == ["free"] * 6 + ["closure", "closure"]
+    assert 'closed<span class="visually-hidden">: Schoonmaak</span>' in html
     link = re.search(
         r'<td class="free"><a href="([^"]+)"><span class="visually-hidden">Studio 12:00', html
     )

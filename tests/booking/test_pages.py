@@ -435,3 +435,15 @@ def test_refused_booking_offers_free_times_in_the_room_and_free_rooms_then(user_
     # Another room of the location with room for four is free then; the one-person room is not.
     assert "/en/rooms/studio-b/?week=" in options
     assert "/en/rooms/hokje/" not in options
+
+
+def test_week_view_says_closed_and_why_where_a_closure_is(client, day):
+    room = RoomFactory()
+    Closure.objects.create(
+        location=room.location, start=at(day, "13:00"), end=at(day, "15:00"), reason="Verbouwing"
+    )
+
+    html = client.get(f"/en/rooms/{room.slug}/", {"week": day.isoformat()}).content.decode()
+
+    closed = re.search(r"13:00</time>–<time[^>]*>15:00</time>\s*([^<]+)", html)
+    assert closed.group(1).strip() == "closed: Verbouwing"
