@@ -122,13 +122,15 @@ def test_sweep_with_nothing_due_opens_no_connection(flaky_backend):
     assert flaky_backend.log == ["close"]
 
 
-def test_relay_down_postpones_the_batch_instead_of_holding_its_lease(flaky_backend, day):
+def test_relay_down_postpones_the_batch_instead_of_holding_its_lease(
+    flaky_backend, day, monkeypatch
+):
     owe_booking_mail(UserFactory(language="en"), day)
 
-    def relay_down():
+    def relay_down(self):
         raise ConnectionRefusedError("relay down")
 
-    flaky_backend.open = lambda self: relay_down()
+    monkeypatch.setattr(flaky_backend, "open", relay_down)
 
     assert outbox.send_pending_mail() == 0
     row = OutboxMail.objects.get()
