@@ -66,3 +66,51 @@ def test_cancel_of_a_waitlisted_registration_shortens_the_waitlist_by_one(event)
         for person in waitlisted[1:]
     ]
     assert places == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("moment", "status"),
+    [
+        ("opens", 201),
+        ("opens-a-minute-early", 400),
+        ("closes-a-minute-early", 201),
+        ("closes", 400),
+    ],
+)
+def test_register_on_the_registration_window(user, monkeypatch, moment, status):
+    opens, closes = future(days=1), future(days=2)
+    event = EventFactory(slug="edit-lab", registration_opens=opens, registration_closes=closes)
+    SessionFactory(event=event, start=future(days=5), end=future(days=5) + timedelta(hours=2))
+    now = {
+        "opens": opens,
+        "opens-a-minute-early": opens - MINUTE,
+        "closes-a-minute-early": closes - MINUTE,
+        "closes": closes,
+    }[moment].astimezone(UTC)
+    monkeypatch.setattr(timezone, "now", lambda: now)
+
+    response = api_for(user).post(f"/api/v1/events/{event.slug}/register/")
+
+    assert response.status_code == status
+    assert Registration.objects.count() == (1 if status == 201 else 0)
+
+
+def test_a_freed_seat_goes_to_the_first_still_waiting_for_this_event(event):
+    other = EventFactory(capacity=1, slug="other-event")
+    SessionFactory(event=other)
+    register(UserFactory(), other)
+    waiting_elsewhere = register(UserFactory(), other)
+    leaving = UserFactory()
+    leaving_id = register(leaving, event)
+    register(UserFactory(), event)
+    gave_up = UserFactory()
+    gave_up_id = register(gave_up, event)
+    next_in_line = register(UserFactory(), event)
+    api_for(gave_up).post(f"/api/v1/registrations/{gave_up_id}/cancel/")
+
+    response = api_for(leaving).post(f"/api/v1/registrations/{leaving_id}/cancel/")
+
+    assert response.status_code == 200
+    statuses = dict(Registration.objects.values_list("pk", "status"))
+    assert statuses[next_in_line] == "confirmed"
+    assert (statuses[gave_up_id], statuses[waiting_elsewhere]) == ("cancelled", "waitlisted")
