@@ -53,13 +53,16 @@ test: $(VENV)/.dev-installed $(OIDC_PROVIDER) $(ICALJS) $(E2E_AXE)
 	@test -x /usr/bin/chromium || echo "Chromium not found: the browser tests (tests/e2e) are skipped; enable them with: apt-get install chromium"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Mutation testing (not part of `make test`): mutmut changes booking/rules.py and the booking
-# and events services one small step at a time and runs the tests that reach each change; a
-# change no test notices "survives". Configured in pyproject.toml ([tool.mutmut]); stopped
-# after 15 minutes (a later run resumes where it stopped). `.venv/bin/mutmut show <name>`
-# shows a survivor; `.venv/bin/mutmut browse` all of them.
+# Mutation testing (not part of `make test`): mutmut changes booking/rules.py, the booking
+# and events services and the mail outbox one small step at a time and runs the tests that
+# reach each change; a change no test notices "survives". Configured in pyproject.toml
+# ([tool.mutmut]). MUTATION_CHILDREN mutants are tested at once, each child on its own copy
+# of the test database (tests/mutation_databases.py). Without REDIS_URL Celery runs eagerly,
+# as the tests expect. Stopped after 15 minutes (a later run resumes where it stopped).
+# `.venv/bin/mutmut show <name>` shows a survivor; `.venv/bin/mutmut browse` all of them.
+MUTATION_CHILDREN ?= 2
 mutation: $(VENV)/.dev-installed
-	-timeout 900 $(BIN)/mutmut run --max-children 1
+	-env -u REDIS_URL timeout 900 $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN)
 	$(BIN)/mutmut results
 
 lint: $(VENV)/.dev-installed

@@ -4,12 +4,16 @@ Seeds a PostgreSQL database with a programme of 1,000 and one of 10,000 sessions
 the project with gunicorn (1 worker, Redis as the shared cache), and prints for each size:
 the median time of a rebuild (cache flushed), of a cached answer, of a 304, and of
 `icalendar` alone serialising the same events from memory; and the rebuild/floor ratio.
-Checks what it serves (parses with icalendar, one VEVENT per session, unique UIDs, the
-cached answer equal to the rebuilt one, 304 for the ETag) and exits 1 when any check fails.
+Checks what it serves (parses with icalendar; exactly the programme's sessions, each once
+under its UID and at its start; the cached answer equal to the rebuilt one; 304 for the
+ETag, 200 for another) and exits 1 when any check fails.
 
     .venv/bin/python bench/feeds.py            # needs PostgreSQL and Redis on 127.0.0.1
+    .venv/bin/python bench/feeds.py --sizes 50 200 --runs 2
+    BENCH_DATABASE=mc_x BENCH_REDIS_URL=redis://127.0.0.1:6379/7 .venv/bin/python bench/feeds.py
 """
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -20,11 +24,9 @@ from pathlib import Path
 from urllib.request import Request, urlopen
 
 ROOT = Path(__file__).resolve().parents[1]
-DB = "mc_bench_feeds"
+DB = os.environ.get("BENCH_DATABASE", "mc_bench_feeds")
 PORT = 8765
-REDIS_DB = "redis://127.0.0.1:6379/13"
-SIZES = (1_000, 10_000)
-RUNS = 5
+REDIS_DB = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 os.environ.update(
     DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}",
@@ -37,11 +39,18 @@ sys.path.insert(0, str(ROOT))
 from bench.database import fresh_database  # noqa: E402
 
 
-def seed() -> None:
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument("--runs", type=int, default=5, help="rebuilds and cached answers")
+    return parser.parse_args()
+
+
+def seed(sizes: list[int]) -> None:
     from events.models import Event, Programme, Session
 
     start = datetime(2027, 1, 4, 9, tzinfo=UTC)
-    for size in SIZES:
+    for size in sizes:
         programme = Programme.objects.create(slug=f"p{size}", name=f"Programme {size}")
         events = Event.objects.bulk_create(
             Event(
@@ -79,7 +88,18 @@ def get(path: str, **headers) -> tuple[float, int, dict, bytes]:
     return time.perf_counter() - began, status, answer_headers, body
 
 
-def feed_problems(size: int, status: int, headers: dict, body: bytes) -> list[str]:
+def expected_sessions(size: int) -> dict[str, datetime]:
+    """UID -> start of every session the programme feed of `size` must hold."""
+    from events.feeds import session_uid
+    from events.models import Session
+
+    sessions = Session.objects.filter(event__programme__slug=f"p{size}")
+    return {session_uid(pk): start for pk, start in sessions.values_list("pk", "start")}
+
+
+def feed_problems(
+    size: int, status: int, headers: dict, body: bytes, expected: dict[str, datetime]
+) -> list[str]:
     """What is wrong with a served programme feed of `size` sessions: a fast wrong answer
     must not pass as a fast answer."""
     from icalendar import Calendar
@@ -95,9 +115,17 @@ def feed_problems(size: int, status: int, headers: dict, body: bytes) -> list[st
         return [*problems, f"{size}: the body does not parse as iCalendar: {error}"]
     if len(events) != size:
         problems.append(f"{size}: {len(events)} VEVENTs, expected {size}")
-    uids = {str(event["UID"]) for event in events}
-    if len(uids) != len(events):
-        problems.append(f"{size}: {len(events) - len(uids)} repeated UIDs")
+    served = {str(event["UID"]): event["DTSTART"].dt for event in events}
+    if len(served) != len(events):
+        problems.append(f"{size}: {len(events) - len(served)} repeated UIDs")
+    if set(served) != set(expected):
+        problems.append(
+            f"{size}: {len(set(expected) - set(served))} sessions missing, "
+            f"{len(set(served) - set(expected))} UIDs that are no session of the programme"
+        )
+    moved = [uid for uid in set(served) & set(expected) if served[uid] != expected[uid]]
+    if moved:
+        problems.append(f"{size}: {len(moved)} sessions at another start than in the database")
     return problems
 
 
@@ -107,7 +135,7 @@ def flush_cache() -> None:
     redis.Redis.from_url(REDIS_DB).flushdb()
 
 
-def floor_seconds(size: int) -> float:
+def floor_seconds(size: int, runs: int) -> float:
     """icalendar alone: the same events, from memory, same properties, serialised."""
     from icalendar import Calendar, Event, Timezone
 
@@ -121,7 +149,7 @@ def floor_seconds(size: int) -> float:
         .order_by("start")
     )
     timings = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         began = time.perf_counter()
         calendar = Calendar()
         calendar.add("prodid", "-//bench//EN")
@@ -147,11 +175,12 @@ def floor_seconds(size: int) -> float:
 
 
 def main() -> None:
+    args = parse_args()
     fresh_database(DB, ["migrate", "-v0"])
     import django
 
     django.setup()
-    seed()
+    seed(args.sizes)
     server = subprocess.Popen(
         [
             *(sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PORT}"),
@@ -172,28 +201,33 @@ def main() -> None:
                 pass
             time.sleep(0.2)
         print(f"{'sessions':>9} {'rebuild':>9} {'floor':>9} {'ratio':>6} {'cached':>9} {'304':>9}")
-        for size in SIZES:
+        for size in args.sizes:
             path = f"/feeds/programmes/p{size}.ics"
+            expected = expected_sessions(size)
             rebuilds = []
-            for _ in range(RUNS):
+            for _ in range(args.runs):
                 flush_cache()
                 seconds, status, headers, body = get(path)
-                problems += feed_problems(size, status, headers, body)
+                problems += feed_problems(size, status, headers, body, expected)
                 rebuilds.append(seconds)
             cached = []
-            for _ in range(RUNS):
+            for _ in range(args.runs):
                 seconds, status, _headers, cached_body = get(path)
                 if (status, cached_body) != (200, body):
                     problems.append(f"{size}: the cached answer differs from the rebuilt one")
                 cached.append(seconds)
             etag = headers.get("ETag", "")
+            if not etag:
+                problems.append(f"{size}: no ETag")
             not_modified = []
-            for _ in range(RUNS * 4):
+            for _ in range(args.runs * 4):
                 seconds, status, _headers, _body = get(path, **{"If-None-Match": etag})
                 if status != 304:
                     problems.append(f"{size}: If-None-Match with the ETag answered {status}")
                 not_modified.append(seconds)
-            floor = floor_seconds(size)
+            if get(path, **{"If-None-Match": '"another"'})[1] != 200:
+                problems.append(f"{size}: If-None-Match with another ETag did not answer 200")
+            floor = floor_seconds(size, args.runs)
             rebuild = statistics.median(rebuilds)
             print(
                 f"{size:>9,} {rebuild * 1000:>7.0f}ms {floor * 1000:>7.0f}ms "
@@ -204,6 +238,9 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         flush_cache()
+    for size in args.sizes:
+        failed = [problem for problem in problems if problem.startswith(f"{size}:")]
+        print(f"  [{'FAIL' if failed else 'ok'}] programme of {size}: every check")
     for problem in dict.fromkeys(problems):
         print(f"FAILED: {problem}", file=sys.stderr)
     if problems:

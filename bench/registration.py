@@ -4,25 +4,32 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mc_events .venv/bin/python bench/registration.py
 
 As in production, mail leaves through the outbox and a task queue on Redis (REDIS_URL,
-default redis://127.0.0.1:6379/12, on a queue of its own). With --mail-worker a Celery
-worker sends the 2,000 mails on the same machine while the rush runs, at a lower CPU share
-than the web workers, and the time until the last one is out is printed too.
+default redis://127.0.0.1:6379/12, on a queue of its own), sent by a Celery worker into
+Django's file mail backend (a temporary folder). With --mail-worker the worker sends the
+2,000 mails on the same machine while the rush runs, at a lower CPU share than the web
+workers, and the time until the last one is out is printed too; without it the worker
+starts after the rush.
 
 Prints registrations per second and p50/p95/p99 latency, then checks the invariants: exactly
-150 confirmed, 1,850 waitlisted with places 1..1,850 without gaps or duplicates. Creates its
-own users and event, and removes them (and stops gunicorn) when done.
+150 confirmed, 1,850 waitlisted with places 1..1,850 without gaps or duplicates, and every
+registrant delivered exactly one mail, the one for their status. Exits non-zero when one
+fails. Creates its own users and event, and removes them (and stops gunicorn) when done.
 """
 
 import argparse
 import asyncio
 import collections
+import email
+import email.policy
 import http.client
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -51,10 +58,16 @@ def parse_args():
     return parser.parse_args()
 
 
-def bench_environment() -> None:
-    """Settings for this process and its children: a queue no real installation uses."""
+# Django's file backend ends every message it writes with this line.
+MAIL_SEPARATOR = "\n" + "-" * 79 + "\n"
+
+
+def bench_environment(mail_dir: Path) -> None:
+    """Settings for this process and its children: a queue no real installation uses, and
+    mail written to files, where what was delivered can be counted."""
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
     os.environ.setdefault("CELERY_QUEUE", f"regbench-{os.getpid()}")
+    os.environ["EMAIL_URL"] = f"filemail://{mail_dir}"
 
 
 def server_env(port: int) -> dict:
@@ -65,7 +78,6 @@ def server_env(port: int) -> dict:
             "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "0",
-            "EMAIL_URL": "dummymail://",
             "LOG_LEVEL": "WARNING",
         }
     )
@@ -297,6 +309,42 @@ def report(elapsed: float, results, capacity: int, count: int) -> bool:
     return all(checks.values())
 
 
+def delivered_mail(mail_dir: Path) -> collections.Counter:
+    """(recipient, subject) of every message the mail backend delivered, with its count."""
+    delivered = collections.Counter()
+    for path in mail_dir.iterdir():
+        for text in path.read_text().split(MAIL_SEPARATOR):
+            if text.strip():
+                message = email.message_from_string(text, policy=email.policy.default)
+                delivered[(str(message["To"]), str(message["Subject"]))] += 1
+    return delivered
+
+
+def mail_checks(mail_dir: Path, count: int) -> dict[str, bool]:
+    from django.conf import settings
+    from django.utils import translation
+
+    from accounts.models import OutboxMail
+    from events.emails import SUBJECTS, mail_kind_for
+    from events.models import Registration
+
+    expected = collections.Counter()
+    registrations = Registration.objects.filter(event__slug="bench-opening").select_related(
+        "event", "user"
+    )
+    for registration in registrations:
+        user = registration.user
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            subject = SUBJECTS[mail_kind_for(registration)](registration.event)
+        expected[(user.email, subject)] += 1
+    delivered = delivered_mail(mail_dir)
+    return {
+        f"{count} mails delivered (mail backend)": delivered.total() == count,
+        "each registrant got one mail, for their status": delivered == expected,
+        "no mail owed or failed (outbox)": not OutboxMail.objects.exists(),
+    }
+
+
 def start_mail_worker(port: int) -> subprocess.Popen:
     command = [
         str(ROOT / ".venv/bin/celery"),
@@ -343,7 +391,8 @@ def forget_queue() -> None:
 
 def main():
     args = parse_args()
-    bench_environment()
+    mail_dir = Path(tempfile.mkdtemp(prefix="regbench-mail-"))
+    bench_environment(mail_dir)
     setup_django()
     from django.db import connection
 
@@ -351,31 +400,34 @@ def main():
     connection.close()
     server = start_server(args)
     worker = start_mail_worker(args.port) if args.mail_worker else None
-    mail_seconds = None
     try:
         warm_up(args.port, slug)
         baseline(args.port, args.registrations, args.clients)
         began = time.perf_counter()
         elapsed, results = rush(args.port, slug, tokens, args.clients)
-        if worker is not None:
-            mail_seconds = wait_for_mail(began)
+        if worker is None:
+            worker = start_mail_worker(args.port)
+        mail_seconds = wait_for_mail(began)
     finally:
         stop_server(server)
         if worker is not None:
             stop_server(worker)
     try:
         ok = report(elapsed, results, args.capacity, args.registrations)
-        if worker is not None:
+        if args.mail_worker:
             sent = (
                 "not all sent within 10 minutes"
                 if mail_seconds is None
                 else (f"all {args.registrations} sent {mail_seconds:.1f} s after the rush began")
             )
             print(f"mail:               {sent}")
-            ok = ok and mail_seconds is not None
+        for name, passed in mail_checks(mail_dir, args.registrations).items():
+            print(f"  [{'ok' if passed else 'FAIL'}] {name}")
+            ok = ok and passed
     finally:
         cleanup()
         forget_queue()
+        shutil.rmtree(mail_dir)
     sys.exit(0 if ok else 1)
 
 

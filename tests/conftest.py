@@ -5,15 +5,17 @@ from urllib.parse import quote
 
 import pytest
 import redis
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from tests import mutation_databases
 from tests.factories import UserFactory
 
 # The cluster tests run gunicorn, pg_dump and psql against a server as production has one;
 # the embedded server of a first run (no DATABASE_URL) listens on no TCP port for them.
 EXTERNAL_DATABASE = bool(os.environ.get("DATABASE_URL"))
+CONFIGURED_DATABASE_NAME = connection.settings_dict["NAME"]
 
 
 def database_url(settings_dict: dict) -> str:
@@ -58,6 +60,39 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "cluster" in item.keywords:
             item.add_marker(skip_cluster)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_db_blocker):
+    """pytest-django's test database; under mutmut, this child's own copy of it.
+
+    See tests/mutation_databases.py. The copy is already migrated, so the child skips
+    Django's test database setup altogether.
+    """
+    # mutmut runs several sessions in its main process and forks the children from it, and
+    # pytest-django leaves a kept test database's name in the settings: the next session
+    # would set up "test_test_...".
+    connection.settings_dict["NAME"] = CONFIGURED_DATABASE_NAME
+    if not mutation_databases.running_a_mutant():
+        yield request.getfixturevalue("django_db_setup")
+        # mutmut forks the mutants' children from this process: none may share its connection.
+        with django_db_blocker.unblock():
+            connection.close()
+        return
+    slot = mutation_databases.Slot(template=connection.creation._get_test_db_name())
+    with django_db_blocker.unblock():
+        try:
+            slot.prepare()
+        except DatabaseError as error:
+            # Failing tests would count the mutant as killed; mutmut reports this code as
+            # "suspicious", so a broken copy cannot pass for a strong test suite.
+            pytest.exit(f"no database for this mutant: {error}", returncode=35)
+    connection.close()
+    connection.settings_dict["NAME"] = slot.database
+    yield
+    with django_db_blocker.unblock():
+        connection.close()
+    slot.release()
 
 
 @pytest.fixture(autouse=True)
