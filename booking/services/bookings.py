@@ -222,34 +222,6 @@ def create_booking(
     )
 
 
-def _insert_sql() -> str:
-    quote = connection.ops.quote_name
-    booking = Booking._meta
-    closure = Closure._meta
-    room = Room._meta
-
-    def column(meta, name: str) -> str:
-        return quote(meta.get_field(name).column)
-
-    return _INSERT_UNDER_ROOM_LOCK_SQL.format(
-        room=quote(room.db_table),
-        room_active=column(room, "is_active"),
-        closure=quote(closure.db_table),
-        closure_start=column(closure, "start"),
-        closure_end=column(closure, "end"),
-        closure_room=column(closure, "room"),
-        closure_location=column(closure, "location"),
-        booking=quote(booking.db_table),
-        booking_room=column(booking, "room"),
-        booking_status=column(booking, "status"),
-        booking_blocked_from=column(booking, "blocked_from"),
-        booking_blocked_until=column(booking, "blocked_until"),
-        columns=", ".join(quote(field.column) for field in _INSERTED_FIELDS),
-        values=", ".join(f"%(field_{field.attname})s" for field in _INSERTED_FIELDS),
-        **outbox.SQL_NAMES,
-    )
-
-
 # Two statements sent as one: the first takes the room lock; the second starts after it
 # holds, so it sees every booking committed before (one statement would look with the
 # snapshot it took before waiting for the lock), and inserts the booking and the mail it
@@ -272,7 +244,7 @@ WITH in_the_way AS (
 ), inserted AS (
     INSERT INTO {booking} ({columns})
     SELECT {values} FROM {room}
-    WHERE id = %(room)s AND {room_active} AND NOT EXISTS (SELECT FROM in_the_way)
+    WHERE id = %(room)s AND {room_is_active} AND NOT EXISTS (SELECT FROM in_the_way)
     RETURNING id
 ), owed_mail AS (
     INSERT INTO {mail_table}
@@ -285,7 +257,26 @@ WITH in_the_way AS (
 SELECT id FROM inserted
 """
 _INSERTED_FIELDS = [field for field in Booking._meta.concrete_fields if not field.primary_key]
-_INSERT_UNDER_ROOM_LOCK = _insert_sql()
+# Composed at import, outside any function: mutmut (make mutation) mutates only code in
+# functions, and a function run once at import would give mutants that never run.
+_COLUMNS = {
+    f"{meta.model_name}_{name}": connection.ops.quote_name(meta.get_field(name).column)
+    for meta, names in (
+        (Room._meta, ["is_active"]),
+        (Closure._meta, ["start", "end", "room", "location"]),
+        (Booking._meta, ["room", "status", "blocked_from", "blocked_until"]),
+    )
+    for name in names
+}
+_INSERT_UNDER_ROOM_LOCK = _INSERT_UNDER_ROOM_LOCK_SQL.format(
+    room=connection.ops.quote_name(Room._meta.db_table),
+    closure=connection.ops.quote_name(Closure._meta.db_table),
+    booking=connection.ops.quote_name(Booking._meta.db_table),
+    columns=", ".join(connection.ops.quote_name(field.column) for field in _INSERTED_FIELDS),
+    values=", ".join(f"%(field_{field.attname})s" for field in _INSERTED_FIELDS),
+    **_COLUMNS,
+    **outbox.SQL_NAMES,
+)
 
 
 def _insert_under_room_lock(
