@@ -110,7 +110,7 @@ def offer(room: Room, start: datetime, end: datetime, now: datetime):
     earliest += timedelta(minutes=-earliest.minute % 15)
     start = max(start.astimezone(UTC), earliest.astimezone(UTC))
     too_short = end - start < timedelta(minutes=room.min_duration_minutes)
-    if too_short or start > now + timedelta(days=room.max_days_ahead):
+    if too_short or rules.timing_problem(room, start, now):
         return None
     return local(start), local(min(end, start + offered_length(room)))
 

@@ -70,8 +70,9 @@ SELECT {room_columns}, {location_columns},
 FROM {room} AS r JOIN {location} AS l ON l.id = r.{room_location}
 WHERE r.{key} = %(key)s
 """
-_ROOM_BY_SLUG_SQL = _ROOM_FOR_BOOKING_SQL.format(key="slug", **_sql_names())
-_ROOM_BY_ID_SQL = _ROOM_FOR_BOOKING_SQL.format(key="id", **_sql_names())
+_SQL_NAMES = _sql_names()
+_ROOM_BY_SLUG_SQL = _ROOM_FOR_BOOKING_SQL.format(key="slug", **_SQL_NAMES)
+_ROOM_BY_ID_SQL = _ROOM_FOR_BOOKING_SQL.format(key="id", **_SQL_NAMES)
 
 
 def room_for_booking(user, *, slug: str | None = None, pk: int | None = None) -> Room | None:
