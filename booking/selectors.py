@@ -243,6 +243,14 @@ def bookable_rooms(user) -> QuerySet:
     return rooms.filter(bookable_by_q(affiliation, getattr(user, "organisation_id", None)))
 
 
+def bookable_room_ids(user) -> set[int] | None:
+    """Ids of the rooms `user` may book, for pages that mark the others; None for a visitor,
+    who is asked to sign in at the form."""
+    if not user.is_authenticated:
+        return None
+    return set(bookable_rooms(user).values_list("pk", flat=True))
+
+
 def bookable_by_q(affiliation: str, organisation_id: int | None = None) -> Q:
     """Rooms whose rule lets a member of `organisation_id` with `affiliation` book, as
     booking.rules.room_admits decides it for one room."""

@@ -50,8 +50,8 @@ def room_list(request):
     elif form.is_bound:
         rooms = rooms.none()
     rooms = list(rooms)
-    if request.user.is_authenticated:
-        bookable_ids = set(selectors.bookable_rooms(request.user).values_list("pk", flat=True))
+    bookable_ids = selectors.bookable_room_ids(request.user)
+    if bookable_ids is not None:
         for room in rooms:
             room.bookable = room.pk in bookable_ids
     return render(
@@ -74,11 +74,11 @@ def room_day(request):
         list(selectors.search_rooms(user=request.user, location=location.slug)) if location else []
     )
     start, end = daygrid.day_span(day)
-    bookable_ids = None
-    if request.user.is_authenticated:
-        bookable_ids = set(selectors.bookable_rooms(request.user).values_list("pk", flat=True))
     columns, rows = daygrid.build_grid(
-        selectors.location_availability(rooms, start, end), day, timezone.now(), bookable_ids
+        selectors.location_availability(rooms, start, end),
+        day,
+        timezone.now(),
+        selectors.bookable_room_ids(request.user),
     )
     return render(
         request,
