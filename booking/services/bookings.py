@@ -191,7 +191,7 @@ def create_booking(
     the mail it owes. Only a refusal costs more: the usual checks then say what is in the way.
     """
     if not selectors.is_read_for_booking(room):
-        room = selectors.room_for_booking(user, pk=room.pk)
+        room = _room_to_book(user, room.pk)
     check_booker_rules(
         user=user, room=room, start=start, end=end, attendees=attendees, on_behalf=on_behalf
     )
@@ -211,7 +211,7 @@ def create_booking(
         if _insert_under_room_lock(booking, owed_mail, moving_with):
             return booking
         # Refused: something is in the way, or the room was switched off a moment ago.
-        current = selectors.room_for_booking(user, pk=room.pk)
+        current = _room_to_book(user, room.pk)
         rules.check_room_active(current)
         rules.check_free(current, start, end, moving_with)
         # What was in the way has gone since: try once more.
@@ -220,6 +220,13 @@ def create_booking(
         code="conflict",
         conflicts=[(start, end)],
     )
+
+
+def _room_to_book(user, pk: int) -> Room:
+    room = selectors.room_for_booking(user, pk=pk)
+    if room is None:  # deleted since the caller read it
+        raise BookingError(_("This room no longer exists."), code="not_found", field="room")
+    return room
 
 
 # Two statements sent as one: the first takes the room lock; the second starts after it

@@ -10,7 +10,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from booking.models import Booking, BookingStatus
+from booking.errors import BookingError
+from booking.models import Booking, BookingStatus, Room
+from booking.services import create_booking
 from tests.booking.conftest import at, next_monday
 from tests.booking.factories import RoomFactory
 from tests.factories import UserFactory
@@ -367,3 +369,17 @@ def test_clash_names_the_booking_in_local_24_hour_time(user_api, now):
     assert detail.endswith(" 15:00.")
     assert str(start.year) in detail
     assert rows() == before
+
+
+def test_booking_a_room_deleted_since_it_was_read_says_so():
+    room = RoomFactory()
+    Room.objects.filter(pk=room.pk).delete()
+
+    with pytest.raises(BookingError) as refused:
+        create_booking(user=UserFactory(), room=room, start=at(next_monday(), "10:00"),
+                       end=at(next_monday(), "11:00"), title="")  # fmt: skip
+
+    assert (refused.value.code, str(refused.value.message)) == (
+        "not_found",
+        "This room no longer exists.",
+    )
