@@ -98,8 +98,13 @@ def apply_sso_identity(*, user: User, identity: SsoIdentity) -> User:
     # The identity provider vouches for the person, whatever its email claim says.
     user.email_verified = True
     user.sso_signed_in_at = timezone.now()
-    fields = ["affiliation", "organisation", "sso_affiliations", "email_verified"]
-    fields.append("sso_signed_in_at")
+    fields = [
+        "affiliation",
+        "organisation",
+        "sso_affiliations",
+        "email_verified",
+        "sso_signed_in_at",
+    ]
     if user.has_usable_password():
         # A password (set before SSO accounts were refused one, or by staff) would let the
         # person in after their organisation ended their account.
