@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.roles import is_facility_manager
-from booking import selectors, services
+from booking import managers, selectors, services
 from booking.errors import BookingError
 from booking.models import Booking, Closure, Location, OpeningHours, Room
 from booking.serializers import (
@@ -142,11 +142,23 @@ class ClosureViewSet(
 ):
     serializer_class = ClosureSerializer
     lookup_value_regex = ID_PATTERN
-    permission_classes = [permissions.IsAuthenticated, IsFacilityManagerForWrites]
+    permission_classes = [permissions.IsAuthenticated]
     queryset = Closure.objects.select_related("location", "room").order_by("start")
 
+    def get_queryset(self):
+        if self.action == "destroy":  # only closures in the person's reach
+            return managers.closures_in_reach(self.request.user).order_by("start")
+        return super().get_queryset()
+
     def perform_create(self, serializer):
-        serializer.instance = facility_services.save_closure(**serializer.validated_data)
+        data = serializer.validated_data
+        if not managers.may_close(
+            self.request.user, room=data.get("room"), location=data.get("location")
+        ):
+            raise BookingError(
+                _("Only the managers of a room or location may close it."), code="forbidden"
+            )
+        serializer.instance = facility_services.save_closure(**data)
 
     def perform_destroy(self, instance):
         facility_services.delete_closure(closure=instance)
@@ -232,7 +244,6 @@ class BookingViewSet(
         return Response(BookingSerializer(booking).data)
 
     def decidable(self):
-        if not is_facility_manager(self.request.user):
-            # A 403 that says why, not a 404: the person may well own the booking.
-            raise BookingError(_("Only facility managers approve bookings."), code="forbidden")
+        # The service answers a 403 that says why, not a 404: the person may well see the
+        # booking (their own, or one of a room they manage).
         return self.get_object()

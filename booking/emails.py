@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from accounts import outbox
 from accounts.models import OutboxMail
-from accounts.roles import FACILITY_MANAGERS
 from booking.feeds import personal_booking_item
 from booking.ical import Person, invitation_part, organizer
+from booking.managers import approvers
 from booking.models import Booking, BookingStatus
 
 CREATED = "created"
@@ -105,26 +105,24 @@ def build_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternatives | No
     return messages
 
 
-def owe_managers_mail(booking: Booking) -> None:
-    """Owe each facility manager a note that this booking waits for approval again; call
-    inside the change's transaction."""
-    managers = (
-        get_user_model()
-        .objects.filter(groups__name=FACILITY_MANAGERS, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("pk", "language")
-    )
+def owe_managers_mail(booking: Booking, *, again: bool, occurrences: int = 1) -> None:
+    """Owe each approver of the room (booking.managers.approvers) a note that this booking
+    waits for them: a new request, or (`again`) an approved booking that was changed. Call
+    inside the change's transaction. `occurrences`: a new series asks once for all."""
+    payload = {"booking": booking.pk, "again": again, "occurrences": occurrences}
     outbox.owe(
         NEEDS_APPROVAL_KIND,
-        [({"booking": booking.pk, "manager": pk}, language) for pk, language in managers],
+        [
+            ({**payload, "manager": pk}, language)
+            for pk, language in approvers(booking.room).values_list("pk", "language")
+        ],
     )
 
 
 def build_managers_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternatives | None]:
     """The manager's note for each row, with one query for the bookings and one for the
     managers."""
-    bookings = Booking.objects.select_related("room").in_bulk(
+    bookings = Booking.objects.select_related("room", "room__location", "user").in_bulk(
         {row.payload["booking"] for row in rows}
     )
     managers = get_user_model().objects.in_bulk({row.payload["manager"] for row in rows})
@@ -135,15 +133,31 @@ def build_managers_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternat
         if booking is None or manager is None or not manager.email:
             messages[row.pk] = None
             continue
-        messages[row.pk] = manager_message(booking, manager, language=row.language)
+        messages[row.pk] = manager_message(
+            booking,
+            manager,
+            language=row.language,
+            # Rows owed before requests were mailed told only of changes.
+            again=row.payload.get("again", True),
+            occurrences=row.payload.get("occurrences", 1),
+        )
     return messages
 
 
-def manager_message(booking: Booking, manager, language: str = "") -> EmailMultiAlternatives:
+def manager_message(
+    booking: Booking, manager, language: str = "", *, again: bool = True, occurrences: int = 1
+) -> EmailMultiAlternatives:
     with outbox.in_language(language, manager.language):
-        context = {"booking": booking, "manager": manager, "site_url": settings.SITE_URL}
+        context = {
+            "booking": booking,
+            "manager": manager,
+            "again": again,
+            "occurrences": occurrences,
+            "site_url": settings.SITE_URL,
+        }
+        subject = _("Approval needed again: %(room)s") if again else _("Approval needed: %(room)s")
         return EmailMultiAlternatives(
-            subject=_("Approval needed again: %(room)s") % {"room": booking.room.name},
+            subject=subject % {"room": booking.room.name},
             body=render_to_string("booking/email/needs_approval.txt", context),
             to=[manager.email],
         )

@@ -16,6 +16,21 @@ class Location(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=150)
     address = models.CharField(_("address"), max_length=250, blank=True)
+    # Managers of a location manage all its rooms; see booking.managers.
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="managed_locations",
+        verbose_name=_("managers"),
+        help_text=_("People who approve, decline and close all rooms of this location."),
+    )
+    manager_groups = models.ManyToManyField(
+        "auth.Group",
+        blank=True,
+        related_name="managed_locations",
+        verbose_name=_("manager groups"),
+        help_text=_("Groups (such as an organisation's team) whose members manage this location."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -116,6 +131,20 @@ class Room(models.Model):
     min_notice_minutes = models.PositiveIntegerField(_("minimum notice (minutes)"), default=0)
     buffer_minutes = models.PositiveIntegerField(_("buffer between bookings (minutes)"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="managed_rooms",
+        verbose_name=_("managers"),
+        help_text=_("People who approve, decline and close this room, beside its location's."),
+    )
+    manager_groups = models.ManyToManyField(
+        "auth.Group",
+        blank=True,
+        related_name="managed_rooms",
+        verbose_name=_("manager groups"),
+        help_text=_("Groups (such as an organisation's team) whose members manage this room."),
+    )
 
     class Meta:
         ordering = ["location__name", "name"]

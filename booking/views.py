@@ -24,10 +24,10 @@ from accounts import selectors as account_selectors
 from accounts.errors import add_form_error
 from accounts.models import Organisation
 from accounts.roles import is_facility_manager
-from booking import daygrid, selectors, services, suggestions, weekview
+from booking import daygrid, managers, selectors, services, suggestions, weekview
 from booking.errors import BookingError
 from booking.forms import BookingForm, ClosureForm, DayGridForm, MoveForm, RoomSearchForm
-from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room
+from booking.models import Booking, BookingStatus, Location, OpeningHours, Room
 from booking.services import facilities as facility_services
 from booking.timezones import LOCAL_TZ, within_calendar
 
@@ -237,6 +237,14 @@ def require_facility_manager(request) -> None:
         raise PermissionDenied
 
 
+def require_room_manager(request) -> None:
+    """Facility managers and the managers of some room (booking.managers)."""
+    if not request.user.is_authenticated:
+        raise Http404
+    if not managers.manages_any_room(request.user):
+        raise PermissionDenied
+
+
 def parse_day(value: str | None) -> date:
     """A `?week=`/`?day=` date; unreadable means today, a year no calendar shows is 404."""
     try:
@@ -250,11 +258,13 @@ def parse_day(value: str | None) -> date:
 
 @login_required
 def manage_bookings(request):
-    require_facility_manager(request)
+    require_room_manager(request)
     day = parse_day(request.GET.get("day"))
     start = datetime.combine(day, time(0), LOCAL_TZ)
     end = datetime.combine(day + timedelta(days=1), time(0), LOCAL_TZ)
     bookings = Booking.objects.select_related("room", "room__location", "user")
+    if not is_facility_manager(request.user):
+        bookings = bookings.filter(room__in=managers.managed_rooms(request.user))
     context = {
         "day": day,
         "previous_day": day - timedelta(days=1),
@@ -263,6 +273,7 @@ def manage_bookings(request):
         "day_bookings": bookings.filter(start__lt=end, end__gt=start).order_by(
             "room__name", "start"
         ),
+        "is_facility_manager": is_facility_manager(request.user),
     }
     return render(request, "booking/manage_bookings.html", context)
 
@@ -270,8 +281,8 @@ def manage_bookings(request):
 @login_required
 @require_POST
 def decide(request, pk, decision):
-    require_facility_manager(request)
-    booking = get_object_or_404(Booking, pk=pk)
+    require_room_manager(request)
+    booking = get_object_or_404(Booking.objects.select_related("room"), pk=pk)
     try:
         if decision == "approve":
             services.approve_booking(booking=booking, actor=request.user)
@@ -280,14 +291,16 @@ def decide(request, pk, decision):
             services.decline_booking(booking=booking, actor=request.user)
             messages.success(request, _("The booking is declined."))
     except BookingError as error:
+        if error.code == "forbidden":
+            raise PermissionDenied(str(error.message)) from error
         messages.error(request, str(error.message))
     return redirect("booking:manage_bookings")
 
 
 @login_required
 def manage_closures(request):
-    require_facility_manager(request)
-    form = ClosureForm(request.POST or None)
+    require_room_manager(request)
+    form = ClosureForm(request.POST or None, manager=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             facility_services.save_closure(**form.cleaned_data)
@@ -296,15 +309,16 @@ def manage_closures(request):
         else:
             messages.success(request, _("The closure is saved."))
             return redirect("booking:manage_closures")
-    closures = Closure.objects.select_related("location", "room").filter(end__gt=timezone.now())
+    closures = managers.closures_in_reach(request.user).filter(end__gt=timezone.now())
     return render(request, "booking/manage_closures.html", {"form": form, "closures": closures})
 
 
 @login_required
 @require_POST
 def delete_closure(request, pk):
-    require_facility_manager(request)
-    facility_services.delete_closure(closure=get_object_or_404(Closure, pk=pk))
+    require_room_manager(request)
+    closure = get_object_or_404(managers.closures_in_reach(request.user), pk=pk)
+    facility_services.delete_closure(closure=closure)
     messages.success(request, _("The closure is removed."))
     return redirect("booking:manage_closures")
 

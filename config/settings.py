@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "booking.context_processors.room_manager",
                 "config.context_processors.language_neutral_path",
             ],
         },

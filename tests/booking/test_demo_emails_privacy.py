@@ -57,6 +57,8 @@ def test_booking_mail_pending_and_declined(
     day, facility_manager, django_capture_on_commit_callbacks
 ):
     user = UserFactory(language="en")
+    facility_manager.language = "en"
+    facility_manager.save(update_fields=["language"])
     room = RoomFactory(requires_approval=True)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -65,14 +67,18 @@ def test_booking_mail_pending_and_declined(
         )
         decline_booking(booking=booking, actor=facility_manager)
 
-    assert [m.subject for m in mail.outbox] == [
-        f"Booking request received: {room.name}",
-        f"Booking declined: {room.name}",
+    assert sorted((m.subject, tuple(m.to)) for m in mail.outbox) == [
+        # A room that names no managers asks the facility managers.
+        (f"Approval needed: {room.name}", (facility_manager.email,)),
+        (f"Booking declined: {room.name}", (user.email,)),
+        (f"Booking request received: {room.name}", (user.email,)),
     ]
 
 
 def test_booking_mail_on_approval(day, facility_manager, django_capture_on_commit_callbacks):
     user = UserFactory(language="en")
+    facility_manager.language = "en"
+    facility_manager.save(update_fields=["language"])
     room = RoomFactory(requires_approval=True)
     booking = create_booking(
         user=user, room=room, start=at(day, "10:00"), end=at(day, "11:00"), title=""
@@ -83,11 +89,14 @@ def test_booking_mail_on_approval(day, facility_manager, django_capture_on_commi
 
     # The request's mail was owed (its commit never came in this test's transaction) and
     # goes out with the approval's, each telling what happened then.
-    assert [m.subject for m in mail.outbox] == [
+    to_booker = [m for m in mail.outbox if m.to == [user.email]]
+    assert [m.subject for m in to_booker] == [
         f"Booking request received: {room.name}",
         f"Booking approved: {room.name}",
     ]
-    assert "has been approved" in mail.outbox[1].body
+    assert "has been approved" in to_booker[1].body
+    [to_manager] = [m for m in mail.outbox if m.to == [facility_manager.email]]
+    assert to_manager.subject == f"Approval needed: {room.name}"
 
 
 def test_booking_mail_not_sent_when_rolled_back(
