@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.roles import is_facility_manager
-from booking import managers, selectors, services
+from booking import check_in, managers, selectors, services
 from booking.errors import BookingError
 from booking.models import Booking, Closure, Location, OpeningHours, Room
 from booking.serializers import (
@@ -17,6 +17,7 @@ from booking.serializers import (
     BookingFilterSerializer,
     BookingSerializer,
     BookingUpdateSerializer,
+    CheckInSerializer,
     ClosureSerializer,
     LocationSerializer,
     PhotoSerializer,
@@ -230,6 +231,12 @@ class BookingViewSet(
             return Response(BookingSerializer(cancelled[0]).data)
         booking = services.cancel_booking(booking=booking, actor=request.user)
         return Response(BookingSerializer(booking).data)
+
+    @extend_schema(request=None, responses=CheckInSerializer)
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, pk=None):
+        booking = check_in.check_in(booking=self.get_object(), actor=request.user)
+        return Response(CheckInSerializer(booking).data)
 
     @extend_schema(request=None, responses=BookingSerializer)
     @action(detail=True, methods=["post"])

@@ -27,8 +27,27 @@ APPROVED = "approved"
 DECLINED = "declined"
 CANCELLED = "cancelled"
 REMINDER = "reminder"
+RELEASED = "released"  # not checked in on time (booking.check_in)
+CONFIRM_SERIES = "confirm_series"  # three no-shows in a row: keep the rest?
+SERIES_CANCELLED = "series_cancelled"  # ... and the booker did not answer in time
 KIND_PREFIX = "booking."
-KINDS = [KIND_PREFIX + event for event in (CREATED, MOVED, APPROVED, DECLINED, CANCELLED, REMINDER)]
+KINDS = [
+    KIND_PREFIX + event
+    for event in (
+        CREATED,
+        MOVED,
+        APPROVED,
+        DECLINED,
+        CANCELLED,
+        REMINDER,
+        RELEASED,
+        CONFIRM_SERIES,
+        SERIES_CANCELLED,
+    )
+]
+# What a calendar needs to know: the booking itself changed (REQUEST or CANCEL). A reminder or
+# a question about a series changes nothing in it.
+CHANGES_THE_BOOKING = {CREATED, MOVED, APPROVED, DECLINED, CANCELLED, RELEASED}
 # To the facility managers, not the booker: an approved booking changed and waits again.
 NEEDS_APPROVAL_KIND = "booking.needs_approval"
 
@@ -43,6 +62,9 @@ def subject_for(booking: Booking, event: str) -> str:
         DECLINED: _("Booking declined: %(room)s"),
         CANCELLED: _("Booking cancelled: %(room)s"),
         REMINDER: _("Reminder: your booking of %(room)s"),
+        RELEASED: _("Booking released: %(room)s"),
+        CONFIRM_SERIES: _("Do you still need %(room)s? Please confirm"),
+        SERIES_CANCELLED: _("Rest of your series cancelled: %(room)s"),
     }
     return subjects[event] % {"room": booking.room.name}
 
@@ -54,7 +76,7 @@ def build_message(booking: Booking, event: str, language: str = "") -> EmailMult
         message = outbox.templated_message(
             "booking/email/booking", context, subject=subject_for(booking, event), to=user.email
         )
-        if event != REMINDER:  # a reminder changes nothing a calendar needs to know
+        if event in CHANGES_THE_BOOKING:
             message.attach(invitation(booking, event))
     return message
 
@@ -69,7 +91,7 @@ def invitation(booking: Booking, event: str):
         organizer=organizer(),
         attendees=(Person(user.email, user.name),),
     )
-    method = "CANCEL" if event in (CANCELLED, DECLINED) else "REQUEST"
+    method = "CANCEL" if event in (CANCELLED, DECLINED, RELEASED) else "REQUEST"
     return invitation_part([item], method=method, name=booking.room.name)
 
 

@@ -165,6 +165,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Exactly one `celery -A config beat` runs these; the claims make them safe to overlap.
 CELERY_BEAT_SCHEDULE = {
     "booking-reminders": {"task": "booking.send_reminders", "schedule": 300.0},
+    # Every minute: a released slot is only useful to others while it is still ahead.
+    "booking-release-no-shows": {"task": "booking.release_no_shows", "schedule": 60.0},
     "session-reminders": {"task": "events.send_reminders", "schedule": 300.0},
     # Requests wake the sender themselves; this sends what is left (a retry, a lost wake-up).
     "mail-outbox": {"task": "mail.send_outbox", "schedule": 60.0},
