@@ -326,6 +326,7 @@ def _role_values(prefix: str) -> dict[str, list[str]]:
     return {
         "facility_managers": env.list(f"{prefix}_FACILITY_MANAGER_VALUES", default=[]),
         "event_organisers": env.list(f"{prefix}_EVENT_ORGANISER_VALUES", default=[]),
+        "event_administrators": env.list(f"{prefix}_EVENT_ADMINISTRATOR_VALUES", default=[]),
     }
 
 
