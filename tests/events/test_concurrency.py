@@ -529,9 +529,12 @@ def test_two_owners_removing_each_other_at_once_leave_one_owner(live_server, mon
 def test_control_two_owners_removing_each_other_without_the_lock_leave_none(
     live_server, monkeypatch
 ):
+    both_read = threading.Barrier(2, timeout=30)
+
     def unlocked_then_dawdle(target):
+        # Both read before either writes, however busy the machine: the race the lock closes.
         row = type(target).objects.get(pk=target.pk)
-        time.sleep(0.2)
+        both_read.wait()
         return row
 
     monkeypatch.setattr(owners, "_locked", unlocked_then_dawdle)
