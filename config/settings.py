@@ -88,7 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
-                "booking.context_processors.room_manager",
+                "config.context_processors.manage_link",
                 "config.context_processors.language_neutral_path",
             ],
         },
@@ -329,6 +329,7 @@ def _role_values(prefix: str) -> dict[str, list[str]]:
     return {
         "facility_managers": env.list(f"{prefix}_FACILITY_MANAGER_VALUES", default=[]),
         "event_organisers": env.list(f"{prefix}_EVENT_ORGANISER_VALUES", default=[]),
+        "event_administrators": env.list(f"{prefix}_EVENT_ADMINISTRATOR_VALUES", default=[]),
     }
 
 

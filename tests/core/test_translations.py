@@ -311,7 +311,7 @@ def campus(db):
     booking = create_booking(
         user=member, room=room, start=start, end=start + timedelta(hours=1), title="Montage"
     )
-    event = EventFactory(organiser=staff)
+    event = EventFactory(owners=[staff])
     SessionFactory(event=event)
     register_for_event(user=member, event=event)
     return {"staff": staff, "member": member, "room": room, "booking": booking, "event": event}

@@ -160,8 +160,10 @@ def test_moved_and_removed_sessions_mail_confirmed_registrants(
         api.force_authenticate(user)
         with django_capture_on_commit_callbacks(execute=True):
             api.post("/api/v1/events/dmw-talk/register/")
+    owner = UserFactory(groups=["event_organisers"])
+    event.owners.add(owner)
     organiser = APIClient()
-    organiser.force_authenticate(UserFactory(groups=["event_organisers"]))
+    organiser.force_authenticate(owner)
     later = moving.start + timedelta(days=1)
     mailoutbox.clear()
 
