@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from accounts.discovery import app_modules
 from accounts.feed_tokens import feed_token
-from accounts.services import get_or_create_api_token
 
 
 @dataclass
@@ -31,9 +30,10 @@ def collect_sections(request, hook: str) -> list[Section]:
 
 
 def my_sections(request):
-    token = get_or_create_api_token(user=request.user)
+    # The API token stays on the profile page: the overview is opened on shared screens and
+    # phones, and most people never use the API.
     feed_path = reverse("feed-me", kwargs={"token": feed_token(request.user)})
     return [
         Section("accounts/my_feed_section.html", {"feed_path": feed_path}, order=80),
-        Section("accounts/my_profile_section.html", {"api_token": token.key}, order=90),
+        Section("accounts/my_profile_section.html", {}, order=90),
     ]

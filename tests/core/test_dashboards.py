@@ -12,11 +12,17 @@ def test_my_overview_needs_login(client):
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_my_overview_shows_profile_and_token(user_client):
-    html = user_client.get("/my/").content.decode()
+def test_my_overview_shows_the_profile_and_the_token_only_on_the_profile_page(user_client):
+    from rest_framework.authtoken.models import Token
 
-    assert user_client.user.email in html
-    assert user_client.user.auth_token.key in html
+    overview = user_client.get("/my/").content.decode()
+    profile = user_client.get("/en/my/profile/").content.decode()
+
+    assert user_client.user.email in overview
+    # The overview is opened on shared screens: the token is one click further.
+    assert 'href="/my/profile/"' in overview
+    assert Token.objects.get(user=user_client.user).key in profile
+    assert Token.objects.get(user=user_client.user).key not in overview
 
 
 def test_manage_forbidden_for_plain_user(user_client):
