@@ -19,6 +19,7 @@ from booking.serializers import (
     BookingUpdateSerializer,
     CheckInSerializer,
     ClosureSerializer,
+    DeclineSerializer,
     LocationSerializer,
     PhotoSerializer,
     RoomDetailSerializer,
@@ -244,10 +245,13 @@ class BookingViewSet(
         booking = services.approve_booking(booking=self.decidable(), actor=request.user)
         return Response(BookingSerializer(booking).data)
 
-    @extend_schema(request=None, responses=BookingSerializer)
+    @extend_schema(request=DeclineSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        booking = services.decline_booking(booking=self.decidable(), actor=request.user)
+        reason = parse(DeclineSerializer, request.data).get("reason", "")
+        booking = services.decline_booking(
+            booking=self.decidable(), actor=request.user, reason=reason
+        )
         return Response(BookingSerializer(booking).data)
 
     def decidable(self):

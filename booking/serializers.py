@@ -245,3 +245,12 @@ class CheckInSerializer(serializers.Serializer):
             "status": booking.status,
             "checked_in_at": local_isoformat(booking.checked_in_at),
         }
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="Why, for the booker: shown in their mail and on their booking's page.",
+    )

@@ -398,8 +398,9 @@ def decide(request, pk, decision):
             services.approve_booking(booking=booking, actor=request.user)
             messages.success(request, _("The booking is approved."))
         else:
-            services.decline_booking(booking=booking, actor=request.user)
-            messages.success(request, _("The booking is declined."))
+            reason = request.POST.get("reason", "")[:500]
+            services.decline_booking(booking=booking, actor=request.user, reason=reason)
+            messages.success(request, _("The booking is declined; the booker gets a mail."))
     except BookingError as error:
         if error.code == "forbidden":
             raise PermissionDenied(str(error.message)) from error

@@ -434,7 +434,7 @@ def set_status(booking: Booking, status: str) -> None:
     booking.refresh_from_db(fields=["sequence", "updated_at"])
 
 
-def decide_booking(*, booking: Booking, actor, approve: bool) -> Booking:
+def decide_booking(*, booking: Booking, actor, approve: bool, reason: str = "") -> Booking:
     """A manager of the room (booking.managers) approves or declines a pending booking."""
     if not managers.manages_room(actor, booking.room):
         raise BookingError(
@@ -450,6 +450,8 @@ def decide_booking(*, booking: Booking, actor, approve: bool) -> Booking:
             set_status(locked, BookingStatus.CONFIRMED)
             emails.owe_mail(locked, emails.APPROVED)
         else:
+            locked.decline_reason = reason.strip()
+            locked.save(update_fields=["decline_reason"])
             set_status(locked, BookingStatus.DECLINED)
             emails.owe_mail(locked, emails.DECLINED)
     return locked
@@ -459,5 +461,5 @@ def approve_booking(*, booking: Booking, actor) -> Booking:
     return decide_booking(booking=booking, actor=actor, approve=True)
 
 
-def decline_booking(*, booking: Booking, actor) -> Booking:
-    return decide_booking(booking=booking, actor=actor, approve=False)
+def decline_booking(*, booking: Booking, actor, reason: str = "") -> Booking:
+    return decide_booking(booking=booking, actor=actor, approve=False, reason=reason)

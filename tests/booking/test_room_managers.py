@@ -310,3 +310,52 @@ def test_manage_pages_of_a_room_manager_cost_the_same_whatever_the_number_of_roo
             cost.append(len(captured))
         costs.append(cost)
     assert costs[0] == costs[1], costs
+
+
+def test_a_decline_gives_the_booker_its_reason_by_mail_and_on_the_booking_page(
+    client, studio, studio_manager, day, django_capture_on_commit_callbacks
+):
+    booker = UserFactory(language="en")
+    booking_id = request_booking(booker, studio, day)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_for(studio_manager).post(
+            f"/api/v1/bookings/{booking_id}/decline/",
+            {"reason": "De studio is die dag in onderhoud."},
+            format="json",
+        )
+    client.force_login(booker)
+    page = client.get(f"/en/my/bookings/{booking_id}/")
+
+    assert response.status_code == 200
+    [to_booker] = [m for m in mail.outbox if m.subject.startswith("Booking declined")]
+    assert to_booker.to == [booker.email]
+    assert "The reason: De studio is die dag in onderhoud." in to_booker.body
+    assert "De studio is die dag in onderhoud." in page.text
+
+
+def test_declining_on_the_page_takes_a_second_step_with_room_for_a_reason(
+    client, studio, studio_manager, day
+):
+    booking_id = request_booking(UserFactory(), studio, day)
+    client.force_login(studio_manager)
+
+    queue = client.get("/en/manage/bookings/")
+    client.post(f"/en/manage/bookings/{booking_id}/decline/", {"reason": "Dubbel aangevraagd"})
+
+    assert '<details class="confirm">' in queue.text
+    assert 'name="reason"' in queue.text
+    assert Booking.objects.get(pk=booking_id).decline_reason == "Dubbel aangevraagd"
+
+
+def test_a_too_long_decline_reason_is_400_and_changes_nothing(studio, studio_manager, day):
+    booking_id = request_booking(UserFactory(), studio, day)
+
+    response = api_for(studio_manager).post(
+        f"/api/v1/bookings/{booking_id}/decline/", {"reason": "x" * 501}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "reason" in response.json()
+    assert status_of(booking_id) == BookingStatus.PENDING

@@ -187,6 +187,11 @@ class Tab:
             locator.tap() if self.variant.is_phone else locator.click()
         return self.audit()
 
+    def reveal(self, locator):
+        """Open a disclosure (a `<details>` summary) on this page, and audit what it shows."""
+        locator.tap() if self.variant.is_phone else locator.click()
+        return self.audit()
+
     def press(self, locator, key: str = "Enter"):
         """Submit a form from the keyboard, wait for the next page, audit it."""
         with self.page.expect_navigation():

@@ -148,6 +148,8 @@ def test_student_books_moves_and_cancels_a_lab(open_tab, surfconext, labs):
     assert (booking.start, booking.end) == (at(tuesday, "15:00"), at(tuesday, "17:00"))
     assert page.locator(".messages .message-success").count() == 1
 
+    # Cancelling takes a deliberate second step: open, then confirm.
+    tab.reveal(page.locator("details.confirm summary"))
     tab.click(page.locator("button.danger"))
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
