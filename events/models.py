@@ -45,6 +45,8 @@ class Programme(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=150)
     description = models.TextField(_("description"), blank=True)
+    title_en = models.CharField(_("name in English"), max_length=150, blank=True)
+    description_en = models.TextField(_("description in English"), blank=True)
     starts_on = models.DateField(_("first day"), null=True, blank=True)
     ends_on = models.DateField(_("last day"), null=True, blank=True)
 
@@ -74,6 +76,8 @@ class Event(models.Model):
     theme = models.CharField(_("theme"), max_length=20, choices=Theme.choices)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    title_en = models.CharField(_("title in English"), max_length=200, blank=True)
+    description_en = models.TextField(_("description in English"), blank=True)
     audience = models.JSONField(
         _("audience"),
         default=default_audience,
@@ -260,3 +264,9 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.registration} @ {self.session}"
+
+
+# Schedule exchange (speakers, imported schedule entries) lives in its own module.
+from events.schedule_models import ScheduleEntry, ScheduleSettings, Speaker  # noqa: E402
+
+__all__ = ["ScheduleEntry", "ScheduleSettings", "Speaker"]
