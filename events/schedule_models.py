@@ -59,6 +59,14 @@ class ScheduleEntry(models.Model):
     event = models.OneToOneField(
         "events.Event", on_delete=models.CASCADE, related_name="schedule_entry"
     )
+    # The session the schedule event is; none once cancelled (cancelling deletes it).
+    session = models.OneToOneField(
+        "events.Session",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="schedule_entry",
+    )
     # Set when the talk left the schedule: its session was cancelled like any other.
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 

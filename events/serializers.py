@@ -19,6 +19,12 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class SpeakerSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    organisation = serializers.CharField(read_only=True)
+    bio = serializers.CharField(read_only=True)
+
+
 class SessionSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     start = StrictDateTimeField(read_only=True)
@@ -26,6 +32,8 @@ class SessionSerializer(serializers.Serializer):
     room = serializers.SerializerMethodField()
     location = serializers.SerializerMethodField()
     location_text = serializers.CharField(read_only=True)
+    # A session's speakers are its event's (an imported talk is one event, one session).
+    speakers = SpeakerSerializer(source="event.speakers.all", many=True, read_only=True)
 
     def get_room(self, session) -> str | None:
         room = getattr(session, "room", None)
@@ -55,6 +63,7 @@ class EventSerializer(serializers.Serializer):
     audience = serializers.ListField(child=serializers.CharField(), read_only=True)
     image = serializers.ImageField(read_only=True)
     sessions = SessionSerializer(many=True, read_only=True)
+    speakers = SpeakerSerializer(many=True, read_only=True)
 
     def get_registration_open(self, event) -> bool:
         return registration_is_open(event)
