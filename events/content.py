@@ -8,6 +8,7 @@ one, else the Dutch; everyone else gets the Dutch.
 from __future__ import annotations
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 
 def _english(language: str | None) -> bool:
@@ -28,3 +29,12 @@ def programme_name(programme, language: str | None = None) -> str:
 
 def programme_description(programme, language: str | None = None) -> str:
     return (_english(language) and programme.description_en) or programme.description
+
+
+def speaker_line(speaker) -> str:
+    if speaker.organisation:
+        return _("%(name)s (%(organisation)s)") % {
+            "name": speaker.name,
+            "organisation": speaker.organisation,
+        }
+    return speaker.name

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Affiliation, Organisation
+from events import content
 
 
 class EventKind(models.TextChoices):
@@ -65,6 +66,15 @@ class Programme(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (the English one where there is one)."""
+        return content.programme_name(self)
+
+    @property
+    def display_description(self) -> str:
+        return content.programme_description(self)
 
 
 class Event(models.Model):
@@ -118,6 +128,15 @@ class Event(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (the English one where there is one)."""
+        return content.event_title(self)
+
+    @property
+    def display_description(self) -> str:
+        return content.event_description(self)
 
     @property
     def seats_left(self) -> int:

@@ -10,7 +10,15 @@ from events.services import registration_is_open
 class ProgrammeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Programme
-        fields = ["slug", "name", "description", "starts_on", "ends_on"]
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "title_en",
+            "description_en",
+            "starts_on",
+            "ends_on",
+        ]
 
     def validate(self, attrs):
         starts_on, ends_on = attrs.get("starts_on"), attrs.get("ends_on")
@@ -53,6 +61,8 @@ class EventSerializer(serializers.Serializer):
     theme = serializers.CharField(read_only=True)
     programme = serializers.CharField(source="programme.slug", read_only=True)
     description = serializers.CharField(read_only=True)
+    title_en = serializers.CharField(read_only=True)
+    description_en = serializers.CharField(read_only=True)
     capacity = serializers.IntegerField(read_only=True)
     seats_left = serializers.IntegerField(read_only=True)
     waitlist = serializers.BooleanField(read_only=True)
@@ -89,6 +99,8 @@ class EventWriteSerializer(serializers.Serializer):
     theme = serializers.ChoiceField(choices=Theme.choices)
     programme = serializers.SlugRelatedField(slug_field="slug", queryset=Programme.objects.all())
     description = serializers.CharField(required=False, allow_blank=True, default="")
+    title_en = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    description_en = serializers.CharField(required=False, allow_blank=True, default="")
     capacity = serializers.IntegerField(min_value=0)
     audience = serializers.ListField(
         child=serializers.ChoiceField(choices=Affiliation.choices),

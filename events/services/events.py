@@ -32,7 +32,7 @@ def create_programme(*, actor, slug: str, name: str, description: str = "", **da
     return Programme.objects.create(slug=slug, name=name, description=description, **dates)
 
 
-PROGRAMME_FIELDS = ("name", "description", "starts_on", "ends_on")
+PROGRAMME_FIELDS = ("name", "description", "title_en", "description_en", "starts_on", "ends_on")
 
 
 @transaction.atomic
@@ -54,6 +54,8 @@ EVENT_FIELDS = (
     "theme",
     "title",
     "description",
+    "title_en",
+    "description_en",
     "audience",
     "capacity",
     "registration_opens",
@@ -63,7 +65,7 @@ EVENT_FIELDS = (
     "image",
 )
 # Fields that calendars show for each session (SUMMARY, DESCRIPTION).
-CALENDAR_FIELDS = {"title", "description"}
+CALENDAR_FIELDS = {"title", "description", "title_en", "description_en"}
 
 
 def _check_window(opens, closes) -> None:
