@@ -379,3 +379,61 @@ def test_export_then_import_into_a_fresh_programme_gives_the_same_sessions(
         ) == {twin.pk, None}
     # The XML import found the events the JSON import made: same guids.
     assert response.json() == {"created": 0, "updated": 0, "cancelled": 0, "unchanged": 3}
+
+
+def test_manage_page_imports_and_remembers_the_room_mapping(
+    organiser_client, programme, studio, three_talks
+):
+    body = json.dumps(schedule(*three_talks)).encode()
+    page = organiser_client.get("/manage/schedule/")
+    assert page.status_code == 200
+    assert "Programma importeren" in page.content.decode()
+
+    response = organiser_client.post(
+        "/manage/schedule/",
+        {
+            "programme": "dmw-2026",
+            "file": io.BytesIO(body),
+            "rooms": "Studio A = studio-21\n",
+        },
+        follow=True,
+    )
+
+    assert response.redirect_chain == [("/manage/schedule/?programme=dmw-2026", 302)]
+    assert "3 nieuw, 0 gewijzigd, 0 geannuleerd, 0 ongewijzigd" in response.content.decode()
+    assert Session.objects.get(event__title="Podcast maken").room == studio
+    english = organiser_client.get("/en/manage/schedule/?programme=dmw-2026").content.decode()
+    assert "Import a schedule" in english
+    assert "Studio A = studio-21</textarea>" in english
+
+
+def test_manage_page_shows_clashes_and_bad_mappings(
+    organiser_client, programme, studio, three_talks
+):
+    body = json.dumps(
+        schedule(talk("Een", future(days=12, hour=10)), talk("Twee", future(days=12, hour=10)))
+    ).encode()
+
+    clash = organiser_client.post(
+        "/manage/schedule/",
+        {"programme": "dmw-2026", "file": io.BytesIO(body), "rooms": "Studio A = studio-21"},
+    )
+    bad = organiser_client.post(
+        "/manage/schedule/",
+        {"programme": "dmw-2026", "file": io.BytesIO(body), "rooms": "Studio A studio-21"},
+    )
+
+    assert clash.status_code == 200
+    assert "botst met reserveringen" in clash.content.decode()
+    assert bad.status_code == 200
+    assert (
+        "Regel 1: schrijf de naam van de zaal, =, en de slug van een ruimte."
+        in bad.content.decode()
+    )
+    assert Event.objects.count() == 0
+
+
+def test_manage_page_is_for_organisers_only(client, programme):
+    client.force_login(UserFactory())
+
+    assert client.get("/manage/schedule/").status_code == 403
