@@ -304,6 +304,12 @@ class _Import:
         self.result.cancelled += 1
 
 
+def _lock_programme(programme_id: int) -> Programme:
+    """One import of a programme at a time: two at once would each find a guid new and
+    make it twice (the unique guid per programme would turn the second into an error)."""
+    return Programme.objects.select_for_update().get(pk=programme_id)
+
+
 def import_schedule(
     *,
     actor,
@@ -319,8 +325,7 @@ def import_schedule(
     require_organiser(actor)
     rooms = rooms_for_mapping(room_map)
     with transaction.atomic():
-        # One import of a programme at a time: two would each create the same guids.
-        programme = Programme.objects.select_for_update().get(pk=programme.pk)
+        programme = _lock_programme(programme.pk)
         speakers = _speakers(programme, talks)
         result = _Import(
             actor=actor, programme=programme, talks=talks, rooms=rooms, speakers=speakers
