@@ -241,7 +241,10 @@ class _Import:
                 capacity=spec.room.capacity if spec.room else 0,
             )
             session = add_session(actor=self.actor, event=event, spec=spec, moving_with=moving)
-            event.speakers.set(self._speakers_of(talk))
+            speakers = self._speakers_of(talk)
+            if speakers:
+                # A new event has none yet: adding skips the read that `set` makes.
+                event.speakers.add(*speakers)
             ScheduleEntry.objects.create(
                 programme=self.programme, guid=talk.guid, event=event, session=session
             )
