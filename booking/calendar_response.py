@@ -20,8 +20,16 @@ FEED_CACHE_SECONDS = 24 * 3600
 
 
 class CalendarResponse(HttpResponse):
-    def __init__(self, content: bytes, *, filename: str, as_attachment: bool = False, **kwargs):
-        super().__init__(content, content_type=CALENDAR_CONTENT_TYPE, **kwargs)
+    def __init__(
+        self,
+        content: bytes,
+        *,
+        filename: str,
+        as_attachment: bool = False,
+        content_type: str = CALENDAR_CONTENT_TYPE,
+        **kwargs,
+    ):
+        super().__init__(content, content_type=content_type, **kwargs)
         self["Content-Disposition"] = content_disposition_header(as_attachment, filename)
 
 
@@ -38,8 +46,11 @@ def serve_calendar(
     filename: str,
     build: Callable[[], bytes],
     private: bool = False,
+    content_type: str = CALENDAR_CONTENT_TYPE,
 ) -> HttpResponse:
-    """Answer a feed request; `build` runs only when no body for this version is cached."""
+    """Answer a feed request; `build` runs only when no body for this version is cached.
+
+    The schedule exports (JSON, XML) are feeds too and pass their own `content_type`."""
     etag = feed_etag(key, version)
     timestamp = int(last_modified.timestamp()) if last_modified else None
     not_modified = get_conditional_response(request, etag=etag, last_modified=timestamp)
@@ -52,7 +63,10 @@ def serve_calendar(
             body = build()
             cache.set(cache_key, body, FEED_CACHE_SECONDS)
         response = CalendarResponse(
-            body, filename=filename, as_attachment=request.GET.get("download") == "1"
+            body,
+            filename=filename,
+            as_attachment=request.GET.get("download") == "1",
+            content_type=content_type,
         )
     response["ETag"] = etag
     if timestamp is not None:

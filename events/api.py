@@ -37,6 +37,14 @@ class ReadOrOrganiser(BasePermission):
         return may_create_events(request.user)
 
 
+class IsOrganiser(BasePermission):
+    """Event organisers and administrators; which programme or event they may change is the
+    services' check (events.ownership)."""
+
+    def has_permission(self, request, view):
+        return may_create_events(request.user)
+
+
 class ReadOrSignedIn(BasePermission):
     """Anyone may read; who may change an event is its owners' business (`managed_event`)."""
 

@@ -1,9 +1,15 @@
 from django.urls import path
 
-from events import api
+from events import api, schedule_api, speaker_api
 
 urlpatterns = [
     path("programmes/", api.ProgrammeList.as_view(), name="api-programmes"),
+    path(
+        "programmes/<slug:slug>/import/",
+        schedule_api.ScheduleImport.as_view(),
+        name="api-programme-import",
+    ),
+    path("speakers/<int:pk>/photo/", speaker_api.SpeakerPhoto.as_view(), name="api-speaker-photo"),
     path("events/", api.EventList.as_view(), name="api-events"),
     path("events/<slug:slug>/", api.EventDetail.as_view(), name="api-event"),
     path("events/<slug:slug>/image/", api.EventImage.as_view(), name="api-event-image"),

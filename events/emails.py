@@ -15,6 +15,7 @@ from dataclasses import asdict, replace
 from datetime import datetime
 
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from accounts import outbox
@@ -28,13 +29,17 @@ REGISTRATION_PREFIX = "registration."
 SESSION_PREFIX = "session."
 
 SUBJECTS = {
-    "confirmed": lambda event: _("You are registered for %(title)s") % {"title": event.title},
-    "waitlisted": lambda event: _("You are on the waitlist for %(title)s") % {"title": event.title},
+    "confirmed": lambda event: (
+        _("You are registered for %(title)s") % {"title": event.display_title}
+    ),
+    "waitlisted": lambda event: (
+        _("You are on the waitlist for %(title)s") % {"title": event.display_title}
+    ),
     "promoted": lambda event: (
-        _("A seat came free: you are registered for %(title)s") % {"title": event.title}
+        _("A seat came free: you are registered for %(title)s") % {"title": event.display_title}
     ),
     "cancelled": lambda event: (
-        _("Your registration for %(title)s is cancelled") % {"title": event.title}
+        _("Your registration for %(title)s is cancelled") % {"title": event.display_title}
     ),
 }
 REGISTRATION_KINDS = [REGISTRATION_PREFIX + kind for kind in SUBJECTS]
@@ -60,6 +65,8 @@ def build_registration_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlte
         {row.payload["registration"] for row in rows}
     )
     set_waitlist_positions(list(registrations.values()))
+    # The invitations' descriptions name the speakers: one read for the whole batch.
+    prefetch_related_objects([r.event for r in registrations.values()], "speakers")
     sessions = _sessions_by_event(registrations.values())
     messages: dict[int, EmailMultiAlternatives | None] = {}
     for row in rows:
@@ -129,14 +136,16 @@ def invitations(registration: Registration, sessions: list, kind: str) -> list:
             organizer=organizer(),
             attendees=(Person(user.email, user.name),),
         )
-        parts.append(invitation_part([item], method=method, name=registration.event.title))
+        parts.append(invitation_part([item], method=method, name=registration.event.display_title))
     return parts
 
 
 SESSION_SUBJECTS = {
-    "moved": lambda event: _("Session changed: %(title)s") % {"title": event.title},
-    "removed": lambda event: _("Session cancelled: %(title)s") % {"title": event.title},
-    "reminder": lambda event: _("Reminder: %(title)s starts within a day") % {"title": event.title},
+    "moved": lambda event: _("Session changed: %(title)s") % {"title": event.display_title},
+    "removed": lambda event: _("Session cancelled: %(title)s") % {"title": event.display_title},
+    "reminder": lambda event: (
+        _("Reminder: %(title)s starts within a day") % {"title": event.display_title}
+    ),
 }
 
 
@@ -216,5 +225,5 @@ def session_message(
                 item, organizer=organizer(), attendees=(Person(user.email, user.name),)
             )
             method = "CANCEL" if kind == "removed" else "REQUEST"
-            message.attach(invitation_part([invite], method=method, name=event.title))
+            message.attach(invitation_part([invite], method=method, name=event.display_title))
     return message

@@ -12,7 +12,7 @@ Rules (tested in tests/feeds/):
 """
 
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 from django.conf import settings
 from django.core.validators import slug_re
@@ -29,6 +29,7 @@ from booking.calendar_response import serve_calendar
 from booking.feeds import feed_version, in_feed_window, personal_booking_item, room_place
 from booking.ical import CalendarItem, build_calendar, uid_host
 from booking.models import Booking
+from events.content import speaker_line
 from events.models import Event, Programme, Registration, RegistrationStatus, Session, Theme
 
 
@@ -55,18 +56,31 @@ def session_item(
         uid=session_uid(session.pk),
         start=session.start,
         end=session.end,
-        summary=event.title,
+        summary=event.display_title,
         sequence=session.sequence + sequence_offset,
         last_modified=max(session.updated_at, event.updated_at),
         status=status,
-        description=event.description,
+        description=session_description(event),
         location=room_place(session.room) if session.room_id else session.location_text,
         url=event_url(event),
     )
 
 
+def session_description(event: Event) -> str:
+    """The event's description in the active language, then who speaks."""
+    speakers = [speaker_line(s) for s in event.speakers.all()]
+    if not speakers:
+        return event.display_description
+    line = _("Speakers: %(names)s") % {"names": ", ".join(speakers)}
+    return "\n\n".join(filter(None, (event.display_description, line)))
+
+
 def _sessions() -> QuerySet[Session]:
-    return Session.objects.select_related("event", "room__location").order_by("start", "id")
+    return (
+        Session.objects.select_related("event", "room__location")
+        .prefetch_related("event__speakers")
+        .order_by("start", "id")
+    )
 
 
 def _sessions_version(sessions: QuerySet[Session]) -> tuple:
@@ -75,6 +89,19 @@ def _sessions_version(sessions: QuerySet[Session]) -> tuple:
     )
     latest = max(filter(None, (stats["latest"], stats["event_latest"])), default=None)
     return stats["count"], latest
+
+
+def in_requested_language(view):
+    """Feed URLs carry no language prefix: `?lang=en` asks for the English texts."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.GET.get("lang") == "en":
+            with translation.override("en"):
+                return view(request, *args, **kwargs)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _serve_sessions(request, *, key: str, sessions, name: str, uid: str, filename: str):
@@ -89,6 +116,7 @@ def _serve_sessions(request, *, key: str, sessions, name: str, uid: str, filenam
     )
 
 
+@in_requested_language
 def events_feed(request):
     sessions = _sessions()
     programme_slug = request.GET.get("programme", "")
@@ -121,16 +149,20 @@ def events_feed(request):
     )
 
 
+@in_requested_language
 def programme_feed(request, slug: str):
     programme = get_object_or_404(Programme, slug=slug)
     sessions = _sessions().filter(event__programme=programme)
-    return _serve_one(request, "programme", programme, name=programme.name, sessions=sessions)
+    return _serve_one(
+        request, "programme", programme, name=programme.display_name, sessions=sessions
+    )
 
 
+@in_requested_language
 def event_feed(request, slug: str):
     event = get_object_or_404(Event, slug=slug)
     sessions = _sessions().filter(event=event)
-    return _serve_one(request, "event", event, name=event.title, sessions=sessions)
+    return _serve_one(request, "event", event, name=event.display_title, sessions=sessions)
 
 
 def _serve_one(request, kind: str, instance: Programme | Event, *, name: str, sessions):

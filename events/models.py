@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Affiliation, Organisation
+from events import content
 
 
 class EventKind(models.TextChoices):
@@ -46,6 +47,8 @@ class Programme(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=150)
     description = models.TextField(_("description"), blank=True)
+    title_en = models.CharField(_("name in English"), max_length=150, blank=True)
+    description_en = models.TextField(_("description in English"), blank=True)
     starts_on = models.DateField(_("first day"), null=True, blank=True)
     ends_on = models.DateField(_("last day"), null=True, blank=True)
     # Owners manage the programme and every event in it (events.ownership).
@@ -72,6 +75,15 @@ class Programme(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (the English one where there is one)."""
+        return content.programme_name(self)
+
+    @property
+    def display_description(self) -> str:
+        return content.programme_description(self)
+
 
 class Event(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -82,6 +94,8 @@ class Event(models.Model):
     theme = models.CharField(_("theme"), max_length=20, choices=Theme.choices)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    title_en = models.CharField(_("title in English"), max_length=200, blank=True)
+    description_en = models.TextField(_("description in English"), blank=True)
     audience = models.JSONField(
         _("audience"),
         default=default_audience,
@@ -122,6 +136,15 @@ class Event(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (the English one where there is one)."""
+        return content.event_title(self)
+
+    @property
+    def display_description(self) -> str:
+        return content.event_description(self)
 
     @property
     def seats_left(self) -> int:
@@ -311,3 +334,9 @@ class OwnerInvitation(models.Model):
 
     def __str__(self):
         return f"{self.email} – {self.event or self.programme}"
+
+
+# Schedule exchange (speakers, imported schedule entries) lives in its own module.
+from events.schedule_models import ScheduleEntry, ScheduleSettings, Speaker  # noqa: E402
+
+__all__ = ["ScheduleEntry", "ScheduleSettings", "Speaker"]

@@ -22,7 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from events.models import Attendance, Event, Registration, RegistrationStatus, Session
+from events.models import Attendance, Event, Registration, RegistrationStatus, Session, Speaker
 
 
 def sessions_queryset() -> QuerySet[Session]:
@@ -34,7 +34,10 @@ def events_queryset() -> QuerySet[Event]:
     return (
         Event.objects.select_related("programme")
         .annotate(first_start=Min("sessions__start"), last_end=Max("sessions__end"))
-        .prefetch_related(Prefetch("sessions", queryset=sessions_queryset()))
+        .prefetch_related(
+            Prefetch("sessions", queryset=sessions_queryset()),
+            Prefetch("speakers", queryset=Speaker.objects.order_by("name", "id")),
+        )
         .order_by("first_start", "title", "id")
     )
 

@@ -10,13 +10,27 @@ from events.services import registration_is_open
 class ProgrammeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Programme
-        fields = ["slug", "name", "description", "starts_on", "ends_on"]
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "title_en",
+            "description_en",
+            "starts_on",
+            "ends_on",
+        ]
 
     def validate(self, attrs):
         starts_on, ends_on = attrs.get("starts_on"), attrs.get("ends_on")
         if starts_on and ends_on and starts_on > ends_on:
             raise serializers.ValidationError({"ends_on": [_("The last day is before the first.")]})
         return attrs
+
+
+class SpeakerSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    organisation = serializers.CharField(read_only=True)
+    bio = serializers.CharField(read_only=True)
 
 
 class SessionSerializer(serializers.Serializer):
@@ -26,6 +40,8 @@ class SessionSerializer(serializers.Serializer):
     room = serializers.SerializerMethodField()
     location = serializers.SerializerMethodField()
     location_text = serializers.CharField(read_only=True)
+    # A session's speakers are its event's (an imported talk is one event, one session).
+    speakers = SpeakerSerializer(source="event.speakers.all", many=True, read_only=True)
 
     def get_room(self, session) -> str | None:
         room = getattr(session, "room", None)
@@ -45,6 +61,8 @@ class EventSerializer(serializers.Serializer):
     theme = serializers.CharField(read_only=True)
     programme = serializers.CharField(source="programme.slug", read_only=True)
     description = serializers.CharField(read_only=True)
+    title_en = serializers.CharField(read_only=True)
+    description_en = serializers.CharField(read_only=True)
     capacity = serializers.IntegerField(read_only=True)
     seats_left = serializers.IntegerField(read_only=True)
     waitlist = serializers.BooleanField(read_only=True)
@@ -55,6 +73,7 @@ class EventSerializer(serializers.Serializer):
     audience = serializers.ListField(child=serializers.CharField(), read_only=True)
     image = serializers.ImageField(read_only=True)
     sessions = SessionSerializer(many=True, read_only=True)
+    speakers = SpeakerSerializer(many=True, read_only=True)
 
     def get_registration_open(self, event) -> bool:
         return registration_is_open(event)
@@ -80,6 +99,8 @@ class EventWriteSerializer(serializers.Serializer):
     theme = serializers.ChoiceField(choices=Theme.choices)
     programme = serializers.SlugRelatedField(slug_field="slug", queryset=Programme.objects.all())
     description = serializers.CharField(required=False, allow_blank=True, default="")
+    title_en = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    description_en = serializers.CharField(required=False, allow_blank=True, default="")
     capacity = serializers.IntegerField(min_value=0)
     audience = serializers.ListField(
         child=serializers.ChoiceField(choices=Affiliation.choices),

@@ -40,7 +40,7 @@ def create_programme(*, actor, slug: str, name: str, description: str = "", **da
     return programme
 
 
-PROGRAMME_FIELDS = ("name", "description", "starts_on", "ends_on")
+PROGRAMME_FIELDS = ("name", "description", "title_en", "description_en", "starts_on", "ends_on")
 
 
 @transaction.atomic
@@ -62,6 +62,8 @@ EVENT_FIELDS = (
     "theme",
     "title",
     "description",
+    "title_en",
+    "description_en",
     "audience",
     "capacity",
     "registration_opens",
@@ -70,7 +72,7 @@ EVENT_FIELDS = (
     "image",
 )
 # Fields that calendars show for each session (SUMMARY, DESCRIPTION).
-CALENDAR_FIELDS = {"title", "description"}
+CALENDAR_FIELDS = {"title", "description", "title_en", "description_en"}
 
 
 def _check_window(opens, closes) -> None:

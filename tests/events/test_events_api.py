@@ -71,6 +71,7 @@ def test_event_detail_has_the_contract_fields(event, api_client):
             "room": None,
             "location": "Hilversum Media Park, Studio 21",
             "location_text": "Hilversum Media Park, Studio 21",
+            "speakers": [],
         }
     ]
 

@@ -139,12 +139,12 @@ def test_batch_tells_each_waitlisted_person_their_own_place(event):
     with CaptureQueriesContext(connection) as queries:
         assert outbox.send_pending_mail() == 6
 
-    # Whatever the batch's size: lease (select, update), read the registrations, sessions
-    # and the waitlist, and two empty looks (before and after the flag goes down); besides
-    # that, sent mails' rows go ten at a time.
+    # Whatever the batch's size: lease (select, update), read the registrations, their
+    # events' speakers, sessions and the waitlist, and two empty looks (before and after the
+    # flag goes down); besides that, sent mails' rows go ten at a time.
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
     assert statements.count("DELETE") == 1
-    assert len([s for s in statements if s not in {"DELETE", "BEGIN", "COMMIT"}]) == 7
+    assert len([s for s in statements if s not in {"DELETE", "BEGIN", "COMMIT"}]) == 8
 
     bodies = {m.to[0]: m.body for m in mail.outbox}
     for place, person in enumerate(people[2:], start=1):
