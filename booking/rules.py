@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import is_facility_manager
 from accounts.selectors import email_is_verified
-from booking import intervals
+from booking import intervals, seats
 from booking.errors import BookingError
-from booking.models import Booking, Closure, Room
+from booking.models import Booking, BookingMode, Closure, Room
 from booking.timezones import LOCAL_TZ
 
 
@@ -83,7 +83,23 @@ def check_booker(user, room: Room) -> None:
     )
 
 
+def takes_whole_room(room: Room, *, on_behalf: bool) -> bool:
+    """Whether a new booking takes the whole room: always, but in a seats room, where only
+    an event's session or staff booking on behalf of one holds the room whole."""
+    return room.booking_mode != BookingMode.SEATS or on_behalf
+
+
 def check_attendees(room: Room, attendees: int, *, on_behalf: bool) -> None:
+    if not takes_whole_room(room, on_behalf=on_behalf):
+        if attendees < 1:
+            raise BookingError(_("Book at least one seat."), field="attendees")
+        if attendees > room.capacity:
+            raise BookingError(
+                _("%(room)s has %(capacity)d seats: book at most %(capacity)d.")
+                % {"room": room.name, "capacity": room.capacity},
+                field="attendees",
+            )
+        return
     if attendees < 1:
         raise BookingError(_("At least one person must attend."), field="attendees")
     if not on_behalf and attendees > room.capacity:
@@ -219,11 +235,71 @@ def clash_error(room: Room, clashes: list[Booking] | list["Obstacle"]) -> Bookin
 
 
 def check_no_clash(
-    room: Room, start: datetime, end: datetime, exclude_ids: tuple[int, ...] = ()
+    room: Room,
+    start: datetime,
+    end: datetime,
+    exclude_ids: tuple[int, ...] = (),
+    *,
+    seats: int | None = None,
 ) -> None:
+    """No live booking in the way of [start, end): of a whole room (`seats` None), none at
+    all; of `seats` seats, enough left at every instant. Call with the room locked."""
+    if seats is not None:
+        check_seats(room, start, end, seats, exclude_ids)
+        return
     clashes = clashing_bookings(room, start, end, exclude_ids)
     if clashes:
         raise clash_error(room, clashes)
+
+
+def held_seats(
+    room: Room, start: datetime, end: datetime, exclude_ids: tuple[int, ...] = ()
+) -> list[seats.Hold]:
+    """The seats held by live bookings of `room` that a booking of [start, end) shares
+    time with (buffers included): a booking of the whole room holds them all."""
+    found = (
+        Booking.objects.of_room(room)
+        .blocking(start, end)
+        .exclude(pk__in=exclude_ids)
+        .values_list("start", "blocked_until", "takes_whole_room", "attendees")
+    )
+    return [
+        (since, until, room.capacity if whole else attendees)
+        for since, until, whole, attendees in found
+    ]
+
+
+def seats_error(room: Room, short: list[seats.Segment], wanted: int) -> BookingError:
+    since, until, left = short[0]
+    values = {
+        "room": room.name,
+        "start": local_label(since),
+        "end": local_label(until),
+        "left": left,
+        "capacity": room.capacity,
+        "wanted": wanted,
+    }
+    if left == 0:
+        message = _("%(room)s is full from %(start)s to %(end)s. Choose another time.")
+    else:
+        message = _(
+            "%(room)s has %(left)d of %(capacity)d seats left from %(start)s to %(end)s, "
+            "and you asked for %(wanted)d. Book fewer seats or another time."
+        )
+    return BookingError(
+        message % values, code="conflict", conflicts=[(s, u) for s, u, _left in short]
+    )
+
+
+def check_seats(
+    room: Room, start: datetime, end: datetime, wanted: int, exclude_ids: tuple[int, ...] = ()
+) -> None:
+    """`wanted` seats free at every instant the booking holds them: [start, end + buffer)."""
+    _blocked_from, holds_until = blocked_span(room, start, end)
+    held = held_seats(room, start, end, exclude_ids)
+    short = seats.short_spans(held, (start, holds_until), room.capacity, wanted)
+    if short:
+        raise seats_error(room, short, wanted)
 
 
 class Obstacle(NamedTuple):
@@ -235,10 +311,19 @@ class Obstacle(NamedTuple):
 
 
 def check_free(
-    room: Room, start: datetime, end: datetime, exclude_ids: tuple[int, ...] = ()
+    room: Room,
+    start: datetime,
+    end: datetime,
+    exclude_ids: tuple[int, ...] = (),
+    *,
+    seats: int | None = None,
 ) -> None:
     """No closure and no live booking in the way: `check_closures` then `check_no_clash`,
     asked in one query, as a booking in a rush does once it holds the room lock."""
+    if seats is not None:
+        check_closures(room, start, end)
+        check_seats(room, start, end, seats, exclude_ids)
+        return
     closures = (
         Closure.objects.filter(start__lt=end, end__gt=start)
         .filter(Q(room=room) | Q(location_id=room.location_id))

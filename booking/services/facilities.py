@@ -27,6 +27,8 @@ ROOM_FIELDS = (
     "max_days_ahead",
     "min_notice_minutes",
     "buffer_minutes",
+    "booking_mode",
+    "desks",
     "is_active",
 )
 
