@@ -181,10 +181,13 @@ def create_booking(
     public_title: bool = False,
     on_behalf: bool = False,
     moving_with: tuple[int, ...] = (),
+    whole_room: bool | None = None,
 ) -> Booking:
     """Book `room` for [start, end): confirmed, or pending where the room needs approval.
 
-    `moving_with`: bookings that move away in the same `rearranging` block.
+    `moving_with`: bookings that move away in the same `rearranging` block. `whole_room`:
+    whether the booking takes a seats room whole; by default only one on behalf does
+    (rules.takes_whole_room). A whole room is always taken whole.
 
     A booking rush is bound by round trips and Python time, so a booking costs two: the room
     as `selectors.room_for_booking` reads it (none when the caller passes a room read so, as
@@ -207,7 +210,9 @@ def create_booking(
         title=title,
         public_title=public_title,
         attendees=attendees,
-        takes_whole_room=rules.takes_whole_room(room, on_behalf=on_behalf),
+        takes_whole_room=rules.takes_whole_room(
+            room, on_behalf=on_behalf if whole_room is None else whole_room
+        ),
     )
     owed_mail = None if on_behalf else emails.CREATED
     limit = None if on_behalf else quotas.limit_for(user, room)
