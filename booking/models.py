@@ -328,7 +328,9 @@ class Booking(models.Model):
     # which holds a seats room whole). Stored on the booking because the exclusion
     # constraint's condition can read only the booking's own row, never its room's: seat
     # bookings must fall outside it, as they may share time up to the room's capacity.
-    takes_whole_room = models.BooleanField(_("takes the whole room"), default=True, editable=False)
+    takes_whole_room = models.BooleanField(
+        _("takes the whole room"), default=True, db_default=True, editable=False
+    )
 
     objects = BookingQuerySet.as_manager()
 
