@@ -89,8 +89,14 @@ def takes_whole_room(room: Room, *, on_behalf: bool) -> bool:
     return room.booking_mode != BookingMode.SEATS or on_behalf
 
 
-def check_attendees(room: Room, attendees: int, *, on_behalf: bool) -> None:
-    if not takes_whole_room(room, on_behalf=on_behalf):
+def check_attendees(
+    room: Room, attendees: int, *, on_behalf: bool, whole_room: bool | None = None
+) -> None:
+    """`whole_room`: whether the booking takes the room whole, if not as `takes_whole_room`
+    decides; seats are checked against the capacity even on behalf."""
+    if whole_room is None:
+        whole_room = takes_whole_room(room, on_behalf=on_behalf)
+    if not whole_room:
         if attendees < 1:
             raise BookingError(_("Book at least one seat."), field="attendees")
         if attendees > room.capacity:

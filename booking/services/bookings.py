@@ -110,7 +110,14 @@ def _overlap_check(mode: str) -> None:
 
 
 def check_booker_rules(
-    *, user, room: Room, start: datetime, end: datetime, attendees: int, on_behalf: bool
+    *,
+    user,
+    room: Room,
+    start: datetime,
+    end: datetime,
+    attendees: int,
+    on_behalf: bool,
+    whole_room: bool | None = None,
 ) -> None:
     """The checks of the booker's request that read no table, in the order a person would
     fix them."""
@@ -118,7 +125,7 @@ def check_booker_rules(
     rules.check_room_active(room)
     if not on_behalf:
         rules.check_booker(user, room)
-    rules.check_attendees(room, attendees, on_behalf=on_behalf)
+    rules.check_attendees(room, attendees, on_behalf=on_behalf, whole_room=whole_room)
     if not on_behalf:
         rules.check_duration(room, start, end)
         rules.check_timing(room, start)
@@ -197,8 +204,15 @@ def create_booking(
     """
     if not selectors.is_read_for_booking(room):
         room = _room_to_book(user, room.pk)
+    whole = rules.takes_whole_room(room, on_behalf=on_behalf if whole_room is None else whole_room)
     check_booker_rules(
-        user=user, room=room, start=start, end=end, attendees=attendees, on_behalf=on_behalf
+        user=user,
+        room=room,
+        start=start,
+        end=end,
+        attendees=attendees,
+        on_behalf=on_behalf,
+        whole_room=whole,
     )
     rules.check_opening_hours(room, start, end)
     booking = new_booking(
@@ -210,9 +224,7 @@ def create_booking(
         title=title,
         public_title=public_title,
         attendees=attendees,
-        takes_whole_room=rules.takes_whole_room(
-            room, on_behalf=on_behalf if whole_room is None else whole_room
-        ),
+        takes_whole_room=whole,
     )
     owed_mail = None if on_behalf else emails.CREATED
     limit = None if on_behalf else quotas.limit_for(user, room)

@@ -275,3 +275,15 @@ def test_control_without_the_person_lock_parallel_requests_pass_the_limit(monkey
 
     assert codes == [201] * PARALLEL
     assert made == PARALLEL
+
+
+def test_a_quota_refusal_on_the_room_page_says_what_is_left(user_client, labs, day):
+    from tests.booking.test_pages import form_data
+
+    FairUseLimit.objects.create(room_kind=RoomKind.LAB, max_hours_per_week=1)
+
+    response = user_client.post(f"/en/rooms/{labs[0].slug}/", form_data(day, end="12:00"))
+
+    assert response.status_code == 200
+    assert "You have 1 of 1 hours left for rooms of the kind lab" in response.content.decode()
+    assert not Booking.objects.exists()

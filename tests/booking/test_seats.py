@@ -360,3 +360,19 @@ def test_control_without_the_room_lock_a_rush_oversells_the_seats(monkeypatch):
 
     assert [r.status_code for r in responses] == [201] * 8
     assert Booking.objects.filter(room=lab).count() == 8
+
+
+def test_booking_seats_on_the_room_page_in_dutch(user_client, day):
+    from tests.booking.test_pages import form_data
+
+    lab = RoomFactory(booking_mode=BookingMode.SEATS, capacity=4, name="Redactielab")
+    assert book(client_of(), lab, day, "10:00", "11:00", 3).status_code == 201
+
+    made = user_client.post(f"/rooms/{lab.slug}/", form_data(day, attendees=1))
+    full = user_client.post(f"/rooms/{lab.slug}/", form_data(day, attendees=1))
+
+    assert made.status_code == 302
+    assert Booking.objects.get(user=user_client.user).seats == 1
+    html = full.content.decode()
+    assert "Redactielab is vol van" in html
+    assert "Kies een andere tijd." in html
