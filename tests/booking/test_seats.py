@@ -297,10 +297,13 @@ def test_room_page_and_day_grid_show_seats_left(client, day):
     assert book(client_of(), lab, day, "10:00", "11:00", 3).status_code == 201
 
     page = client.get(f"/en/rooms/{lab.slug}/?week={day}")
+    listed = client.get("/en/rooms/")
     grid = client.get(f"/en/rooms/day/?location={lab.location.slug}&day={day}")
 
     assert "Bureau 1" in page.content.decode()
     assert "4 seats" in page.content.decode()
+    assert "1 seat left" in page.content.decode()  # the week view, 10:00-11:00
+    assert "4 seats" in listed.content.decode()
     html = grid.content.decode()
     assert "1 seat left" in html
     assert "4 seats left" in html
