@@ -44,9 +44,13 @@ def check_span(start: datetime, end: datetime) -> None:
         raise BookingError(_("The end must be after the start."), field="end")
 
 
+def room_inactive_error() -> BookingError:
+    return BookingError(_("This room cannot be booked at the moment."), field="room")
+
+
 def check_room_active(room: Room) -> None:
     if not room.is_active:
-        raise BookingError(_("This room cannot be booked at the moment."), field="room")
+        raise room_inactive_error()
 
 
 def room_admits(room: Room, affiliation: str, organisation_id: int | None) -> bool:

@@ -241,19 +241,23 @@ def create_booking(
 def _insert(booking: Booking, owed_mail: str | None, moving_with: tuple[int, ...]) -> Booking:
     room, start, end = booking.room, booking.start, booking.end
     for _attempt in range(2):
-        if _insert_under_room_lock(booking, owed_mail, moving_with):
+        outcome = _insert_under_room_lock(booking, owed_mail, moving_with)
+        if outcome is None:  # deleted since it was read
+            raise BookingError(_("This room no longer exists."), code="not_found", field="room")
+        inserted, active, mode = outcome
+        if inserted:
             return booking
         # Refused: something is in the way, or the room was switched off or to another
-        # mode a moment ago.
-        current = _room_to_book(booking.user, room.pk)
-        rules.check_room_active(current)
-        if current.booking_mode != room.booking_mode:
+        # mode a moment ago (the statement answers how the room is now).
+        if not active:
+            raise rules.room_inactive_error()
+        if mode != room.booking_mode:
             raise BookingError(
                 _("%(room)s was changed a moment ago. Please book again.") % {"room": room.name},
                 code="conflict",
                 conflicts=[(start, end)],
             )
-        rules.check_free(current, start, end, moving_with, seats=booking.seats)
+        rules.check_free(room, start, end, moving_with, seats=booking.seats)
         # What was in the way has gone since: try once more.
     raise BookingError(
         _("%(room)s was booked for this time a moment ago.") % {"room": room.name},
@@ -323,7 +327,8 @@ WITH locked_room AS (
            %(language)s, %(now)s, 0, %(now)s, ''
     FROM inserted WHERE %(mail_kind)s IS NOT NULL
 )
-SELECT id FROM inserted
+SELECT (SELECT id FROM inserted), {room_is_active}, {room_booking_mode}
+FROM {room} WHERE id = %(room)s
 """
 _INSERTED_FIELDS = [field for field in Booking._meta.concrete_fields if not field.primary_key]
 # Composed at import, outside any function: mutmut (make mutation) mutates only code in
@@ -361,8 +366,11 @@ _INSERT_UNDER_ROOM_LOCK = _INSERT_UNDER_ROOM_LOCK_SQL.format(
 
 def _insert_under_room_lock(
     booking: Booking, mail_event: str | None, moving_with: tuple[int, ...]
-) -> bool:
-    """Insert `booking` (setting its id) unless something is in the way; see the SQL above."""
+) -> tuple[bool, bool, str] | None:
+    """Insert `booking` (setting its id) unless something is in the way; see the SQL above.
+
+    Returns whether it was inserted, and whether the room is active and its mode now; None
+    when the room is gone."""
     params = {
         f"field_{field.attname}": field.get_db_prep_save(
             field.pre_save(booking, add=True), connection
@@ -396,13 +404,16 @@ def _insert_under_room_lock(
             error, booking.room, booking.start, booking.end, moving_with
         ) from error
     if row is None:
-        return False
-    booking.pk = row[0]
+        return None
+    booking_id, active, mode = row
+    if booking_id is None:
+        return False, active, mode
+    booking.pk = booking_id
     booking.updated_at = booking.created_at
     booking._state.adding = False
     if mail_event:
         outbox.wake_sender_after_commit()
-    return True
+    return True, active, mode
 
 
 def lock_booking(booking: Booking, actor, *, on_behalf: bool) -> tuple[Room, Booking]:

@@ -379,3 +379,27 @@ def test_booking_seats_on_the_room_page_in_dutch(user_client, day):
     html = full.content.decode()
     assert "Redactielab is vol van" in html
     assert "Kies een andere tijd." in html
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"is_active": False}, "This room cannot be booked at the moment."),
+        ({"booking_mode": BookingMode.ROOM}, "Redactielab was changed a moment ago."),
+    ],
+)
+def test_a_room_changed_after_it_was_read_refuses_without_booking(lab, day, change, message):
+    from booking import selectors
+    from booking.errors import BookingError
+    from booking.models import Room
+    from booking.services import create_booking
+
+    user = UserFactory()
+    read = selectors.room_for_booking(user, slug=lab.slug)
+    Room.objects.filter(pk=lab.pk).update(**change)
+
+    with pytest.raises(BookingError) as refused:
+        create_booking(user=user, room=read, start=at(day, "10:00"), end=at(day, "11:00"), title="")
+
+    assert str(refused.value.message).startswith(message)
+    assert not Booking.objects.exists()
