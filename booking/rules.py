@@ -7,14 +7,15 @@ Services call these in order: cheap checks on the input first, the database ones
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from django.db.models import Q, Value
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_facility_manager
 from accounts.selectors import email_is_verified
-from booking import intervals, seats
+from booking import intervals
+from booking import seats as seats_of
 from booking.errors import BookingError
 from booking.models import Booking, BookingMode, Closure, Room
 from booking.timezones import LOCAL_TZ
@@ -264,7 +265,7 @@ def check_no_clash(
 
 def held_seats(
     room: Room, start: datetime, end: datetime, exclude_ids: tuple[int, ...] = ()
-) -> list[seats.Hold]:
+) -> list[seats_of.Hold]:
     """The seats held by live bookings of `room` that a booking of [start, end) shares
     time with (buffers included): a booking of the whole room holds them all."""
     found = (
@@ -279,7 +280,7 @@ def held_seats(
     ]
 
 
-def seats_error(room: Room, short: list[seats.Segment], wanted: int) -> BookingError:
+def seats_error(room: Room, short: list[seats_of.Segment], wanted: int) -> BookingError:
     since, until, left = short[0]
     values = {
         "room": room.name,
@@ -307,7 +308,7 @@ def check_seats(
     """`wanted` seats free at every instant the booking holds them: [start, end + buffer)."""
     _blocked_from, holds_until = blocked_span(room, start, end)
     held = held_seats(room, start, end, exclude_ids)
-    short = seats.short_spans(held, (start, holds_until), room.capacity, wanted)
+    short = seats_of.short_spans(held, (start, holds_until), room.capacity, wanted)
     if short:
         raise seats_error(room, short, wanted)
 
@@ -328,31 +329,50 @@ def check_free(
     *,
     seats: int | None = None,
 ) -> None:
-    """No closure and no live booking in the way: `check_closures` then `check_no_clash`,
-    asked in one query, as a booking in a rush does once it holds the room lock."""
-    if seats is not None:
-        check_closures(room, start, end)
-        check_seats(room, start, end, seats, exclude_ids)
-        return
+    """No closure and no live booking in the way (of `seats` seats: enough left at every
+    instant): `check_closures` then `check_no_clash`, asked in one query, as a booking in a
+    rush does once it holds the room lock."""
     closures = (
         Closure.objects.filter(start__lt=end, end__gt=start)
         .filter(Q(room=room) | Q(location_id=room.location_id))
-        .annotate(kind=Value("closure"))
-        .values_list("kind", "start", "end", "reason")
+        .annotate(
+            kind=Value("closure"),
+            until=F("end"),
+            seats=Value(0, output_field=IntegerField()),
+        )
+        .values_list("kind", "start", "end", "reason", "until", "seats")
         .order_by()
     )
     bookings = (
         Booking.objects.of_room(room)
         .blocking(start, end)
         .exclude(pk__in=exclude_ids)
-        .annotate(kind=Value("booking"), reason=Value(""))
-        .values_list("kind", "start", "end", "reason")
+        .annotate(
+            kind=Value("booking"),
+            reason=Value(""),
+            seats=Case(
+                When(takes_whole_room=True, then=Value(room.capacity)),
+                default=F("attendees"),
+                output_field=IntegerField(),
+            ),
+        )
+        .values_list("kind", "start", "end", "reason", "blocked_until", "seats")
         .order_by()
     )
     found: dict[str, list[Obstacle]] = {"closure": [], "booking": []}
-    for kind, *fields in closures.union(bookings, all=True).order_by("start"):
-        found[kind].append(Obstacle(*fields))
+    held: list[seats_of.Hold] = []
+    for kind, since, until, reason, holds_until, taken in closures.union(
+        bookings, all=True
+    ).order_by("start"):
+        found[kind].append(Obstacle(since, until, reason))
+        if kind == "booking":
+            held.append((since, holds_until, taken))
     if found["closure"]:
         raise closure_error(room, found["closure"])
-    if found["booking"]:
+    if seats is not None:
+        _blocked_from, holds_until = blocked_span(room, start, end)
+        short = seats_of.short_spans(held, (start, holds_until), room.capacity, seats)
+        if short:
+            raise seats_error(room, short, seats)
+    elif found["booking"]:
         raise clash_error(room, found["booking"])
