@@ -1,8 +1,12 @@
-"""The two staff roles. Membership of a Django group grants a role; a superuser has both."""
+"""The staff roles. Membership of a Django group grants a role; a superuser has them all.
+
+Event organisers create events and manage those they own (events.ownership); event
+administrators manage every event and programme."""
 
 FACILITY_MANAGERS = "facility_managers"
 EVENT_ORGANISERS = "event_organisers"
-ROLE_GROUPS = (FACILITY_MANAGERS, EVENT_ORGANISERS)
+EVENT_ADMINISTRATORS = "event_administrators"
+ROLE_GROUPS = (FACILITY_MANAGERS, EVENT_ORGANISERS, EVENT_ADMINISTRATORS)
 
 
 def _in_group(user, group_name: str) -> bool:
@@ -30,3 +34,7 @@ def is_facility_manager(user) -> bool:
 
 def is_event_organiser(user) -> bool:
     return _in_group(user, EVENT_ORGANISERS)
+
+
+def is_event_administrator(user) -> bool:
+    return _in_group(user, EVENT_ADMINISTRATORS)

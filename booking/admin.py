@@ -56,6 +56,8 @@ class LocationAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "address"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OpeningHoursInline]
+    autocomplete_fields = ["managers"]
+    filter_horizontal = ["manager_groups"]
 
     def save_model(self, request, obj, form, change):
         facility_services.save_location(
@@ -107,7 +109,7 @@ class RoomAdminForm(forms.ModelForm):
 
     class Meta:
         model = Room
-        fields = [*ROOM_FIELDS, "allowed", "refused", "new_photo"]
+        fields = [*ROOM_FIELDS, "allowed", "refused", "managers", "manager_groups", "new_photo"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,6 +151,8 @@ class RoomAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["location"]
     readonly_fields = ["photo", "thumbnail"]
+    autocomplete_fields = ["managers"]
+    filter_horizontal = ["manager_groups"]
 
     def save_model(self, request, obj, form, change):
         facility_services.save_room(room=obj, **{name: getattr(obj, name) for name in ROOM_FIELDS})

@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.roles import is_facility_manager
-from booking import selectors, services
+from booking import check_in, managers, selectors, services
 from booking.errors import BookingError
 from booking.models import Booking, Closure, Location, OpeningHours, Room
 from booking.serializers import (
@@ -17,6 +17,7 @@ from booking.serializers import (
     BookingFilterSerializer,
     BookingSerializer,
     BookingUpdateSerializer,
+    CheckInSerializer,
     ClosureSerializer,
     LocationSerializer,
     PhotoSerializer,
@@ -145,11 +146,23 @@ class ClosureViewSet(
 ):
     serializer_class = ClosureSerializer
     lookup_value_regex = ID_PATTERN
-    permission_classes = [permissions.IsAuthenticated, IsFacilityManagerForWrites]
+    permission_classes = [permissions.IsAuthenticated]
     queryset = Closure.objects.select_related("location", "room").order_by("start")
 
+    def get_queryset(self):
+        if self.action == "destroy":  # only closures in the person's reach
+            return managers.closures_in_reach(self.request.user).order_by("start")
+        return super().get_queryset()
+
     def perform_create(self, serializer):
-        serializer.instance = facility_services.save_closure(**serializer.validated_data)
+        data = serializer.validated_data
+        if not managers.may_close(
+            self.request.user, room=data.get("room"), location=data.get("location")
+        ):
+            raise BookingError(
+                _("Only the managers of a room or location may close it."), code="forbidden"
+            )
+        serializer.instance = facility_services.save_closure(**data)
 
     def perform_destroy(self, instance):
         facility_services.delete_closure(closure=instance)
@@ -222,6 +235,12 @@ class BookingViewSet(
         booking = services.cancel_booking(booking=booking, actor=request.user)
         return Response(BookingSerializer(booking).data)
 
+    @extend_schema(request=None, responses=CheckInSerializer)
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, pk=None):
+        booking = check_in.check_in(booking=self.get_object(), actor=request.user)
+        return Response(CheckInSerializer(booking).data)
+
     @extend_schema(request=None, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
@@ -235,7 +254,6 @@ class BookingViewSet(
         return Response(BookingSerializer(booking).data)
 
     def decidable(self):
-        if not is_facility_manager(self.request.user):
-            # A 403 that says why, not a 404: the person may well own the booking.
-            raise BookingError(_("Only facility managers approve bookings."), code="forbidden")
+        # The service answers a 403 that says why, not a 404: the person may well see the
+        # booking (their own, or one of a room they manage).
         return self.get_object()

@@ -225,11 +225,21 @@ def seed_fair_use() -> None:
         )
 
 
+# The XR-lab's own lecturer approves its requests, not the facility desk (booking.managers).
+ROOM_MANAGERS = {"xr-lab": ["teacher"]}
+
+
+def seed_room_managers(rooms: dict[str, Room], users: dict) -> None:
+    for slug, keys in ROOM_MANAGERS.items():
+        rooms[slug].managers.add(*(users[key] for key in keys))
+
+
 def seed(context: dict) -> None:
     locations = seed_locations()
     rooms = seed_rooms(locations)
     seed_fair_use()
     seed_organisation_rules(rooms, context["organisations"])
+    seed_room_managers(rooms, context["users"])
     seed_week(rooms, context["users"])
     context["locations"] = {location.slug: location for location in locations}
     context["rooms"] = rooms

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from accounts import outbox
 from accounts.models import OutboxMail
-from accounts.roles import FACILITY_MANAGERS
 from booking.feeds import personal_booking_item
 from booking.ical import Person, invitation_part, organizer
+from booking.managers import approvers
 from booking.models import Booking, BookingStatus
 
 CREATED = "created"
@@ -27,8 +27,27 @@ APPROVED = "approved"
 DECLINED = "declined"
 CANCELLED = "cancelled"
 REMINDER = "reminder"
+RELEASED = "released"  # not checked in on time (booking.check_in)
+CONFIRM_SERIES = "confirm_series"  # three no-shows in a row: keep the rest?
+SERIES_CANCELLED = "series_cancelled"  # ... and the booker did not answer in time
 KIND_PREFIX = "booking."
-KINDS = [KIND_PREFIX + event for event in (CREATED, MOVED, APPROVED, DECLINED, CANCELLED, REMINDER)]
+KINDS = [
+    KIND_PREFIX + event
+    for event in (
+        CREATED,
+        MOVED,
+        APPROVED,
+        DECLINED,
+        CANCELLED,
+        REMINDER,
+        RELEASED,
+        CONFIRM_SERIES,
+        SERIES_CANCELLED,
+    )
+]
+# What a calendar needs to know: the booking itself changed (REQUEST or CANCEL). A reminder or
+# a question about a series changes nothing in it.
+CHANGES_THE_BOOKING = {CREATED, MOVED, APPROVED, DECLINED, CANCELLED, RELEASED}
 # To the facility managers, not the booker: an approved booking changed and waits again.
 NEEDS_APPROVAL_KIND = "booking.needs_approval"
 
@@ -43,6 +62,9 @@ def subject_for(booking: Booking, event: str) -> str:
         DECLINED: _("Booking declined: %(room)s"),
         CANCELLED: _("Booking cancelled: %(room)s"),
         REMINDER: _("Reminder: your booking of %(room)s"),
+        RELEASED: _("Booking released: %(room)s"),
+        CONFIRM_SERIES: _("Do you still need %(room)s? Please confirm"),
+        SERIES_CANCELLED: _("Rest of your series cancelled: %(room)s"),
     }
     return subjects[event] % {"room": booking.room.name}
 
@@ -54,7 +76,7 @@ def build_message(booking: Booking, event: str, language: str = "") -> EmailMult
         message = outbox.templated_message(
             "booking/email/booking", context, subject=subject_for(booking, event), to=user.email
         )
-        if event != REMINDER:  # a reminder changes nothing a calendar needs to know
+        if event in CHANGES_THE_BOOKING:
             message.attach(invitation(booking, event))
     return message
 
@@ -69,7 +91,7 @@ def invitation(booking: Booking, event: str):
         organizer=organizer(),
         attendees=(Person(user.email, user.name),),
     )
-    method = "CANCEL" if event in (CANCELLED, DECLINED) else "REQUEST"
+    method = "CANCEL" if event in (CANCELLED, DECLINED, RELEASED) else "REQUEST"
     return invitation_part([item], method=method, name=booking.room.name)
 
 
@@ -105,26 +127,24 @@ def build_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternatives | No
     return messages
 
 
-def owe_managers_mail(booking: Booking) -> None:
-    """Owe each facility manager a note that this booking waits for approval again; call
-    inside the change's transaction."""
-    managers = (
-        get_user_model()
-        .objects.filter(groups__name=FACILITY_MANAGERS, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("pk", "language")
-    )
+def owe_managers_mail(booking: Booking, *, again: bool, occurrences: int = 1) -> None:
+    """Owe each approver of the room (booking.managers.approvers) a note that this booking
+    waits for them: a new request, or (`again`) an approved booking that was changed. Call
+    inside the change's transaction. `occurrences`: a new series asks once for all."""
+    payload = {"booking": booking.pk, "again": again, "occurrences": occurrences}
     outbox.owe(
         NEEDS_APPROVAL_KIND,
-        [({"booking": booking.pk, "manager": pk}, language) for pk, language in managers],
+        [
+            ({**payload, "manager": pk}, language)
+            for pk, language in approvers(booking.room).values_list("pk", "language")
+        ],
     )
 
 
 def build_managers_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternatives | None]:
     """The manager's note for each row, with one query for the bookings and one for the
     managers."""
-    bookings = Booking.objects.select_related("room").in_bulk(
+    bookings = Booking.objects.select_related("room", "room__location", "user").in_bulk(
         {row.payload["booking"] for row in rows}
     )
     managers = get_user_model().objects.in_bulk({row.payload["manager"] for row in rows})
@@ -135,15 +155,31 @@ def build_managers_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternat
         if booking is None or manager is None or not manager.email:
             messages[row.pk] = None
             continue
-        messages[row.pk] = manager_message(booking, manager, language=row.language)
+        messages[row.pk] = manager_message(
+            booking,
+            manager,
+            language=row.language,
+            # Rows owed before requests were mailed told only of changes.
+            again=row.payload.get("again", True),
+            occurrences=row.payload.get("occurrences", 1),
+        )
     return messages
 
 
-def manager_message(booking: Booking, manager, language: str = "") -> EmailMultiAlternatives:
+def manager_message(
+    booking: Booking, manager, language: str = "", *, again: bool = True, occurrences: int = 1
+) -> EmailMultiAlternatives:
     with outbox.in_language(language, manager.language):
-        context = {"booking": booking, "manager": manager, "site_url": settings.SITE_URL}
+        context = {
+            "booking": booking,
+            "manager": manager,
+            "again": again,
+            "occurrences": occurrences,
+            "site_url": settings.SITE_URL,
+        }
+        subject = _("Approval needed again: %(room)s") if again else _("Approval needed: %(room)s")
         return EmailMultiAlternatives(
-            subject=_("Approval needed again: %(room)s") % {"room": booking.room.name},
+            subject=subject % {"room": booking.room.name},
             body=render_to_string("booking/email/needs_approval.txt", context),
             to=[manager.email],
         )

@@ -30,6 +30,7 @@ ICAL_STATUS = {
     BookingStatus.PENDING: "TENTATIVE",
     BookingStatus.CANCELLED: "CANCELLED",
     BookingStatus.DECLINED: "CANCELLED",
+    BookingStatus.RELEASED: "CANCELLED",
 }
 
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from booking import managers
 from booking.models import Location, Room, RoomKind
 from booking.timezones import StrictDateTimeFormField
 
@@ -95,6 +96,16 @@ class ClosureForm(SpanForm):
         required=False,
     )
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args, manager, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offer only what `manager` may close; a posted id outside it is "not a choice".
+        self.fields["location"].queryset = managers.managed_locations(manager).order_by("name")
+        self.fields["room"].queryset = (
+            managers.managed_rooms(manager).select_related("location").order_by("name")
+        )
+        if not self.fields["location"].queryset.exists():
+            del self.fields["location"]  # a room's manager closes only rooms
 
     def clean(self):
         data = super().clean()

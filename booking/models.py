@@ -16,6 +16,21 @@ class Location(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=150)
     address = models.CharField(_("address"), max_length=250, blank=True)
+    # Managers of a location manage all its rooms; see booking.managers.
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="managed_locations",
+        verbose_name=_("managers"),
+        help_text=_("People who approve, decline and close all rooms of this location."),
+    )
+    manager_groups = models.ManyToManyField(
+        "auth.Group",
+        blank=True,
+        related_name="managed_locations",
+        verbose_name=_("manager groups"),
+        help_text=_("Groups (such as an organisation's team) whose members manage this location."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -134,7 +149,32 @@ class Room(models.Model):
     desks = ArrayField(
         models.CharField(max_length=40), verbose_name=_("desks"), default=list, blank=True
     )
+    # A room that needs check-in frees bookings nobody showed up for (booking.check_in).
+    check_in_required = models.BooleanField(
+        _("check-in required"),
+        default=False,
+        help_text=_("A booking not checked in by the release time is released for others."),
+    )
+    release_after_minutes = models.PositiveIntegerField(
+        _("release after (minutes)"),
+        default=15,
+        help_text=_("Minutes after the start that a booking without check-in is released."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="managed_rooms",
+        verbose_name=_("managers"),
+        help_text=_("People who approve, decline and close this room, beside its location's."),
+    )
+    manager_groups = models.ManyToManyField(
+        "auth.Group",
+        blank=True,
+        related_name="managed_rooms",
+        verbose_name=_("manager groups"),
+        help_text=_("Groups (such as an organisation's team) whose members manage this room."),
+    )
 
     class Meta:
         ordering = ["location__name", "name"]
@@ -146,6 +186,10 @@ class Room(models.Model):
                 name="booking_room_min_duration_not_above_max",
             ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="booking_room_capacity"),
+            models.CheckConstraint(
+                condition=Q(release_after_minutes__gte=1, release_after_minutes__lte=240),
+                name="booking_room_release_after_range",
+            ),
             models.CheckConstraint(
                 condition=~Q(organisations_allowed__overlap=F("organisations_refused")),
                 name="booking_room_organisation_allowed_or_refused",
@@ -216,6 +260,9 @@ class Series(models.Model):
     )
     rrule = models.CharField(_("recurrence rule"), max_length=250)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set when the booker missed three occurrences in a row (booking.check_in): unless they
+    # confirm by then, the rest of the series is cancelled and the room is free for others.
+    confirm_by = models.DateTimeField(_("confirm the rest by"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("series")
@@ -230,6 +277,8 @@ class BookingStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     DECLINED = "declined", _("Declined")
     CANCELLED = "cancelled", _("Cancelled")
+    # Not checked in by the room's release time: the slot went back to others.
+    RELEASED = "released", _("Released (no check-in)")
 
 
 LIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
@@ -305,6 +354,7 @@ class Booking(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Set by whichever worker claims the 24-hour reminder; the claim is what makes it once.
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, editable=False)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, editable=False)
     # The booker's affiliation and organisation when the booking was made (accounts.selectors.
     # snapshot_of), so reports stay true after they change organisation or erase their account.
     affiliation = models.CharField(
@@ -372,6 +422,12 @@ class Booking(models.Model):
             ),
             models.Index(fields=["user", "start"], name="booking_user_start"),
             models.Index(fields=["start"], name="booking_start"),
+            # The release worker's scan: confirmed bookings without check-in, by start.
+            models.Index(
+                fields=["start"],
+                name="booking_awaiting_check_in",
+                condition=Q(status="confirmed", checked_in_at__isnull=True),
+            ),
         ]
 
     def __str__(self):

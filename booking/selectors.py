@@ -13,7 +13,7 @@ from django.db.models.functions import JSONObject
 
 from accounts.models import User
 from accounts.roles import ROLE_GROUPS, is_facility_manager, remember_role_groups
-from booking import intervals, seats
+from booking import intervals, managers, seats
 from booking.models import (
     LIVE_STATUSES,
     Booking,
@@ -55,6 +55,7 @@ def _sql_names() -> dict[str, str]:
         ),
         "room": quote(Room._meta.db_table),
         "room_location": quote(Room._meta.get_field("location").column),
+        "room_requires_approval": quote(Room._meta.get_field("requires_approval").column),
         "location": quote(Location._meta.db_table),
         "hours": quote(OpeningHours._meta.db_table),
         "hours_location": quote(OpeningHours._meta.get_field("location").column),
@@ -67,15 +68,36 @@ def _sql_names() -> dict[str, str]:
         "user_groups": quote(user_groups.db_table),
         "user_groups_user": quote(user_groups.get_field("user").column),
         "user_groups_group": quote(user_groups.get_field("group").column),
+        **{
+            f"{owner}_{relation}{suffix}": value
+            for owner, model in (("room", Room), ("location", Location))
+            for relation in ("managers", "manager_groups")
+            for suffix, value in _m2m_names(model, relation).items()
+        },
+    }
+
+
+def _m2m_names(model, relation: str) -> dict[str, str]:
+    """The join table of `model.relation` and its two columns, quoted: suffixes "", "_owner"
+    (the room or location) and "_member" (the user or group)."""
+    quote = connection.ops.quote_name
+    field = model._meta.get_field(relation)
+    through = field.remote_field.through._meta
+    return {
+        "": quote(through.db_table),
+        "_owner": quote(through.get_field(field.m2m_field_name()).column),
+        "_member": quote(through.get_field(field.m2m_reverse_field_name()).column),
     }
 
 
 # What a booking needs to know of its room, in one query: the room, its location, the
 # location's opening hours, the booker's role groups (whether a facility manager books
-# decides approval and who may book) and the fair-use limits that may hold for the booker
-# (booking.quotas.most_specific picks one), so a booking without a limit costs no query
-# more. Written in SQL, with the names taken from the models, because compiling the same
-# query through the ORM cost more than the rest of a booking.
+# decides approval and who may book), in a room that needs approval, whether the booker
+# manages it (booking.managers: then they need no one's approval), and the fair-use limits
+# that may hold for the booker (booking.quotas.most_specific picks one), so a booking
+# without a limit costs no query more. Written in SQL, with the names taken from the
+# models, because compiling the same query through the ORM cost more than the rest of a
+# booking.
 _ROOM_FOR_BOOKING_SQL = """
 SELECT {room_columns}, {location_columns},
        ARRAY(SELECT json_build_object('weekday', h.weekday, 'opens', h.opens,
@@ -94,7 +116,25 @@ SELECT {room_columns}, {location_columns},
              WHERE f.{limit_kind} = r.{room_kind}
                AND (f.{limit_organisation} = %(organisation)s
                     OR f.{limit_organisation} IS NULL
-                       AND f.{limit_affiliation} IN ('', %(affiliation)s)))
+                       AND f.{limit_affiliation} IN ('', %(affiliation)s))),
+       CASE WHEN NOT r.{room_requires_approval} THEN false ELSE EXISTS (
+           SELECT FROM {room_managers} AS m
+           WHERE m.{room_managers_owner} = r.id AND m.{room_managers_member} = %(user)s
+           UNION ALL
+           SELECT FROM {location_managers} AS m
+           WHERE m.{location_managers_owner} = r.{room_location}
+             AND m.{location_managers_member} = %(user)s
+           UNION ALL
+           SELECT FROM {room_manager_groups} AS m
+           JOIN {user_groups} AS ug ON ug.{user_groups_group} = m.{room_manager_groups_member}
+           WHERE m.{room_manager_groups_owner} = r.id AND ug.{user_groups_user} = %(user)s
+           UNION ALL
+           SELECT FROM {location_manager_groups} AS m
+           JOIN {user_groups} AS ug
+             ON ug.{user_groups_group} = m.{location_manager_groups_member}
+           WHERE m.{location_manager_groups_owner} = r.{room_location}
+             AND ug.{user_groups_user} = %(user)s
+       ) END
 FROM {room} AS r JOIN {location} AS l ON l.id = r.{room_location}
 WHERE r.{key} = %(key)s
 """
@@ -130,7 +170,7 @@ def room_for_booking(user, *, slug: str | None = None, pk: int | None = None) ->
     room.location = Location.from_db(
         connection.alias, location_fields, row[split : split + len(location_fields)]
     )
-    room.week_hours_json, role_groups, room.fair_use_limits_json = row[-3:]
+    room.week_hours_json, role_groups, room.fair_use_limits_json, room.managed_by_booker = row[-4:]
     room.fair_use_limits_for = user.pk
     room.week_hours = week_hours(room)
     remember_role_groups(user, role_groups)
@@ -406,8 +446,9 @@ def organisation_rooms(organisation) -> QuerySet:
 
 
 def visible_bookings(user) -> QuerySet:
-    """Facility managers see every booking; anyone else only their own."""
+    """Facility managers see every booking; anyone else their own and those of the rooms
+    they manage (booking.managers)."""
     bookings = Booking.objects.select_related("room", "room__location", "user", "series")
     if is_facility_manager(user):
         return bookings
-    return bookings.filter(user=user)
+    return bookings.filter(Q(user=user) | Q(room__in=managers.managed_rooms(user)))

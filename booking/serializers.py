@@ -137,6 +137,7 @@ class BookingSerializer(serializers.Serializer):
     sequence = serializers.IntegerField(read_only=True)
     series = serializers.IntegerField(source="series_id", read_only=True, allow_null=True)
     user = serializers.SerializerMethodField()
+    checked_in_at = StrictDateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
@@ -145,7 +146,7 @@ class BookingSerializer(serializers.Serializer):
 
     def to_representation(self, booking: Booking) -> dict:
         # The declared fields, written out. The fields describe the schema; showing a
-        # booking through them copies and binds all thirteen for every booking shown,
+        # booking through them copies and binds all fourteen for every booking shown,
         # which cost more than the rest of a booking request's Python.
         return {
             "id": booking.pk,
@@ -159,6 +160,9 @@ class BookingSerializer(serializers.Serializer):
             "sequence": booking.sequence,
             "series": booking.series_id,
             "user": self.get_user(booking),
+            "checked_in_at": (
+                local_isoformat(booking.checked_in_at) if booking.checked_in_at else None
+            ),
             "created_at": local_isoformat(booking.created_at),
             "updated_at": local_isoformat(booking.updated_at),
         }
@@ -232,3 +236,16 @@ class ClosureSerializer(serializers.ModelSerializer):
 
 class PhotoSerializer(serializers.Serializer):
     photo = serializers.FileField()
+
+
+class CheckInSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    status = serializers.ChoiceField(choices=BookingStatus.choices, read_only=True)
+    checked_in_at = StrictDateTimeField(read_only=True)
+
+    def to_representation(self, booking: Booking) -> dict:
+        return {
+            "id": booking.pk,
+            "status": booking.status,
+            "checked_in_at": local_isoformat(booking.checked_in_at),
+        }

@@ -8,8 +8,12 @@ urlpatterns = [
     path("rooms/", views.room_list, name="room_list"),
     path("rooms/day/", views.room_day, name="room_day"),
     path("rooms/<slug:slug>/", views.room_detail, name="room_detail"),
+    path("rooms/<slug:slug>/door/", views.room_door, name="room_door"),
+    path("rooms/<slug:slug>/check-in/", views.room_check_in, name="room_check_in"),
     path("my/bookings/<int:pk>/", views.my_booking, name="my_booking"),
     path("my/bookings/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("my/bookings/<int:pk>/check-in/", views.check_in_view, name="check_in"),
+    path("my/bookings/<int:pk>/keep-series/", views.keep_series, name="keep_series"),
     path("manage/bookings/", views.manage_bookings, name="manage_bookings"),
     path(
         "manage/bookings/<int:pk>/approve/",

@@ -7,6 +7,7 @@ Every write goes through booking.services; a BookingError becomes a form error.
 import contextlib
 from datetime import date, datetime, time, timedelta
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -15,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -24,10 +26,10 @@ from accounts import selectors as account_selectors
 from accounts.errors import add_form_error
 from accounts.models import Organisation
 from accounts.roles import is_facility_manager
-from booking import daygrid, selectors, services, suggestions, weekview
+from booking import check_in, daygrid, managers, selectors, services, suggestions, weekview
 from booking.errors import BookingError
 from booking.forms import BookingForm, ClosureForm, DayGridForm, MoveForm, RoomSearchForm
-from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room
+from booking.models import Booking, BookingStatus, Location, OpeningHours, Room
 from booking.services import facilities as facility_services
 from booking.timezones import LOCAL_TZ, within_calendar
 
@@ -201,7 +203,115 @@ def my_booking(request, pk):
         else:
             messages.success(request, _("Your booking has been changed."))
             return redirect("booking:my_booking", pk=booking.pk)
-    return render(request, "booking/my_booking.html", {"booking": booking, "form": form})
+    context = {
+        "booking": booking,
+        "form": form,
+        "can_check_in": check_in.can_check_in(booking) and booking.user_id == request.user.pk,
+        "check_in_window": check_in.window(booking) if booking.room.check_in_required else None,
+        "asks_to_keep_series": bool(
+            booking.series_id and booking.series.confirm_by and booking.user_id == request.user.pk
+        ),
+    }
+    return render(request, "booking/my_booking.html", context)
+
+
+@login_required
+@require_POST
+def check_in_view(request, pk):
+    booking = get_object_or_404(selectors.visible_bookings(request.user), pk=pk)
+    try:
+        check_in.check_in(booking=booking, actor=request.user)
+    except BookingError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _("You are checked in. Enjoy your time in %(room)s.") % {"room": booking.room.name},
+        )
+    return redirect(_safe_next(request) or reverse("booking:my_booking", args=[booking.pk]))
+
+
+@login_required
+@require_POST
+def keep_series(request, pk):
+    booking = get_object_or_404(
+        selectors.visible_bookings(request.user).filter(series__isnull=False), pk=pk
+    )
+    try:
+        check_in.confirm_series(series=booking.series, actor=request.user)
+    except BookingError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Thank you: the rest of your series stays booked."))
+    return redirect("booking:my_booking", pk=booking.pk)
+
+
+DOOR_LOOKAHEAD = timedelta(hours=12)
+
+
+def room_door(request, slug):
+    """The page on a tablet by the room's door: now and next, and the QR code to check in.
+    Public, so it shows what the room's public calendar shows, never who booked."""
+    room = get_object_or_404(Room.objects.select_related("location"), slug=slug, is_active=True)
+    now = timezone.now()
+    upcoming = list(
+        Booking.objects.of_room(room)
+        .live()
+        .filter(end__gt=now, start__lt=now + DOOR_LOOKAHEAD)
+        .order_by("start")[:6]
+    )
+    current = [b for b in upcoming if b.start <= now]
+    later = [b for b in upcoming if b.start > now]
+    check_in_url = request.build_absolute_uri(reverse("booking:room_check_in", args=[room.slug]))
+    context = {
+        "room": room,
+        "now": now,
+        "current": current,
+        "next": later[0] if later else None,
+        "check_in_url": check_in_url,
+        "qr_svg": door_qr_svg(check_in_url) if room.check_in_required else "",
+    }
+    response = render(request, "booking/room_door.html", context)
+    response["Refresh"] = "60"  # the tablet by the door keeps itself current
+    return response
+
+
+def door_qr_svg(url: str) -> str:
+    # Inline SVG: crisp at any size, no image request, nothing to store.
+    return segno.make(url, error="m").svg_inline(scale=6, dark="#1d1d1f", light="#ffffff")
+
+
+def room_check_in(request, slug):
+    """Where the door's QR code leads: the signed-in person's booking of this room that can
+    be checked in now, with one button (a GET never changes anything)."""
+    room = get_object_or_404(Room.objects.select_related("location"), slug=slug)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    now = timezone.now()
+    candidates = (
+        Booking.objects.of_room(room)
+        .filter(
+            user=request.user,
+            start__lte=now + check_in.CHECK_IN_OPENS,
+            end__gt=now,
+        )
+        .select_related("room")
+        .order_by("start")
+    )
+    booking = next((b for b in candidates if check_in.can_check_in(b, now)), None)
+    checked_in = next((b for b in candidates if b.checked_in_at), None)
+    if request.method == "POST" and booking is not None:
+        try:
+            check_in.check_in(booking=booking, actor=request.user)
+        except BookingError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(
+                request, _("You are checked in. Enjoy your time in %(room)s.") % {"room": room.name}
+            )
+        return redirect("booking:room_check_in", slug=room.slug)
+    context = {"room": room, "booking": booking, "checked_in": checked_in}
+    return render(request, "booking/room_check_in.html", context)
 
 
 @login_required
@@ -237,6 +347,14 @@ def require_facility_manager(request) -> None:
         raise PermissionDenied
 
 
+def require_room_manager(request) -> None:
+    """Facility managers and the managers of some room (booking.managers)."""
+    if not request.user.is_authenticated:
+        raise Http404
+    if not managers.manages_any_room(request.user):
+        raise PermissionDenied
+
+
 def parse_day(value: str | None) -> date:
     """A `?week=`/`?day=` date; unreadable means today, a year no calendar shows is 404."""
     try:
@@ -250,11 +368,13 @@ def parse_day(value: str | None) -> date:
 
 @login_required
 def manage_bookings(request):
-    require_facility_manager(request)
+    require_room_manager(request)
     day = parse_day(request.GET.get("day"))
     start = datetime.combine(day, time(0), LOCAL_TZ)
     end = datetime.combine(day + timedelta(days=1), time(0), LOCAL_TZ)
     bookings = Booking.objects.select_related("room", "room__location", "user")
+    if not is_facility_manager(request.user):
+        bookings = bookings.filter(room__in=managers.managed_rooms(request.user))
     context = {
         "day": day,
         "previous_day": day - timedelta(days=1),
@@ -263,6 +383,7 @@ def manage_bookings(request):
         "day_bookings": bookings.filter(start__lt=end, end__gt=start).order_by(
             "room__name", "start"
         ),
+        "is_facility_manager": is_facility_manager(request.user),
     }
     return render(request, "booking/manage_bookings.html", context)
 
@@ -270,8 +391,8 @@ def manage_bookings(request):
 @login_required
 @require_POST
 def decide(request, pk, decision):
-    require_facility_manager(request)
-    booking = get_object_or_404(Booking, pk=pk)
+    require_room_manager(request)
+    booking = get_object_or_404(Booking.objects.select_related("room"), pk=pk)
     try:
         if decision == "approve":
             services.approve_booking(booking=booking, actor=request.user)
@@ -280,14 +401,16 @@ def decide(request, pk, decision):
             services.decline_booking(booking=booking, actor=request.user)
             messages.success(request, _("The booking is declined."))
     except BookingError as error:
+        if error.code == "forbidden":
+            raise PermissionDenied(str(error.message)) from error
         messages.error(request, str(error.message))
     return redirect("booking:manage_bookings")
 
 
 @login_required
 def manage_closures(request):
-    require_facility_manager(request)
-    form = ClosureForm(request.POST or None)
+    require_room_manager(request)
+    form = ClosureForm(request.POST or None, manager=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             facility_services.save_closure(**form.cleaned_data)
@@ -296,15 +419,16 @@ def manage_closures(request):
         else:
             messages.success(request, _("The closure is saved."))
             return redirect("booking:manage_closures")
-    closures = Closure.objects.select_related("location", "room").filter(end__gt=timezone.now())
+    closures = managers.closures_in_reach(request.user).filter(end__gt=timezone.now())
     return render(request, "booking/manage_closures.html", {"form": form, "closures": closures})
 
 
 @login_required
 @require_POST
 def delete_closure(request, pk):
-    require_facility_manager(request)
-    facility_services.delete_closure(closure=get_object_or_404(Closure, pk=pk))
+    require_room_manager(request)
+    closure = get_object_or_404(managers.closures_in_reach(request.user), pk=pk)
+    facility_services.delete_closure(closure=closure)
     messages.success(request, _("The closure is removed."))
     return redirect("booking:manage_closures")
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language_from_path
 
 
@@ -13,3 +14,26 @@ def language_neutral_path(request):
     if language and language != settings.LANGUAGE_CODE:
         path = path[len(language) + 1 :] or "/"
     return {"language_neutral_path": path}
+
+
+def manage_link(request):
+    """Whether the nav shows "Manage": staff roles, and people who hold no role but manage
+    a room (booking.managers) or own an event or programme (events.ownership). Lazy, and the
+    roles are asked first, so most pages that show it pay one query for the role groups."""
+    from accounts.roles import is_event_organiser, is_facility_manager
+    from booking.managers import manages_any_room
+    from events.ownership import manages_anything
+
+    user = getattr(request, "user", None)
+
+    def shows() -> bool:
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return (
+            is_facility_manager(user)
+            or is_event_organiser(user)
+            or manages_any_room(user)
+            or manages_anything(user)
+        )
+
+    return {"shows_manage_link": SimpleLazyObject(shows)}

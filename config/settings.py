@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "config.context_processors.manage_link",
                 "config.context_processors.language_neutral_path",
             ],
         },
@@ -164,6 +165,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Exactly one `celery -A config beat` runs these; the claims make them safe to overlap.
 CELERY_BEAT_SCHEDULE = {
     "booking-reminders": {"task": "booking.send_reminders", "schedule": 300.0},
+    # Every minute: a released slot is only useful to others while it is still ahead.
+    "booking-release-no-shows": {"task": "booking.release_no_shows", "schedule": 60.0},
     "session-reminders": {"task": "events.send_reminders", "schedule": 300.0},
     # Requests wake the sender themselves; this sends what is left (a retry, a lost wake-up).
     "mail-outbox": {"task": "mail.send_outbox", "schedule": 60.0},
@@ -326,6 +329,7 @@ def _role_values(prefix: str) -> dict[str, list[str]]:
     return {
         "facility_managers": env.list(f"{prefix}_FACILITY_MANAGER_VALUES", default=[]),
         "event_organisers": env.list(f"{prefix}_EVENT_ORGANISER_VALUES", default=[]),
+        "event_administrators": env.list(f"{prefix}_EVENT_ADMINISTRATOR_VALUES", default=[]),
     }
 
 

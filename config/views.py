@@ -81,10 +81,9 @@ def my_overview(request):
 
 @login_required
 def manage_overview(request):
-    if not (is_facility_manager(request.user) or is_event_organiser(request.user)):
+    """Each person's own: staff roles see their tools, room managers and owners of events
+    what they manage (they hold no role)."""
+    sections = collect_sections(request, "manage_sections")
+    if not (sections or is_facility_manager(request.user) or is_event_organiser(request.user)):
         raise PermissionDenied
-    return render(
-        request,
-        "manage/overview.html",
-        {"sections": collect_sections(request, "manage_sections")},
-    )
+    return render(request, "manage/overview.html", {"sections": sections})

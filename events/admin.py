@@ -5,8 +5,7 @@ counters always stay true, and sessions hold their rooms through booking's servi
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import is_event_organiser
-from events import services
+from events import ownership, services
 from events.errors import RegistrationError
 from events.models import (
     Attendance,
@@ -19,19 +18,30 @@ from events.models import (
 
 
 class OrganisersOnly:
-    """The services refuse writes by anyone but event organisers; the admin says so first."""
+    """The services refuse writes by anyone but event organisers (adding) and who manages
+    the object (changing, events.ownership); the admin says so first. Owners are changed on
+    the manage pages, which keep the last one."""
 
     def has_add_permission(self, request, *args):
-        return is_event_organiser(request.user) and super().has_add_permission(request, *args)
+        return ownership.may_create_events(request.user) and super().has_add_permission(
+            request, *args
+        )
 
     def has_change_permission(self, request, obj=None):
-        return is_event_organiser(request.user) and super().has_change_permission(request, obj)
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return ownership.manages_anything(request.user)
+        return self.may_manage(request.user, obj)
+
+    def may_manage(self, user, obj) -> bool:
+        raise NotImplementedError
 
 
 class SavedByServices(OrganisersOnly):
     """Adds and changes go through the subclass's `create` and `update` (which call the
     services): a change passes the fields the form changed, an add every one of
-    `service_fields` that has a value (the service fills in the rest, e.g. the organiser)."""
+    `service_fields` that has a value (the service fills in the rest, e.g. the first owner)."""
 
     service_fields: tuple[str, ...]
 
@@ -56,7 +66,10 @@ class ProgrammeAdmin(SavedByServices, admin.ModelAdmin):
     search_fields = ["name", "slug"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["slug"] if obj else []
+        return ["slug", "owners"] if obj else ["owners"]
+
+    def may_manage(self, user, obj) -> bool:
+        return ownership.may_manage_programme(user, obj)
 
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj else self.prepopulated_fields
@@ -95,7 +108,7 @@ class EventAdmin(SavedByServices, admin.ModelAdmin):
     ]
     list_filter = ["programme", "kind", "theme"]
     search_fields = ["title", "slug"]
-    readonly_fields = ["seats_taken", "waitlist_length"]
+    readonly_fields = ["seats_taken", "waitlist_length", "owners"]
     list_select_related = ["programme"]
     inlines = [SessionInline]
 
@@ -109,6 +122,9 @@ class EventAdmin(SavedByServices, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "slug"] if obj else self.readonly_fields
+
+    def may_manage(self, user, obj) -> bool:
+        return ownership.may_manage_event(user, obj)
 
     def create(self, actor, slug: str, fields: dict) -> Event:
         return services.create_event(actor=actor, slug=slug, **fields)

@@ -1,19 +1,21 @@
+from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import is_event_organiser
 from booking.timezones import StrictDateTimeField
 from events import selectors, services
 from events.errors import RegistrationError
 from events.images import validate_event_image
 from events.models import Event, EventKind, Programme, Registration, Session, Theme
+from events.ownership import may_create_events, may_manage_event
 from events.rooms import session_specs_from
 from events.serializers import (
     AttendanceWriteSerializer,
@@ -27,17 +29,27 @@ from events.serializers import (
 
 
 class ReadOrOrganiser(BasePermission):
-    """Anyone may read the public programme; only event organisers write."""
+    """Anyone may read the public programme; event organisers create."""
 
     def has_permission(self, request, view):
         if request.method in SAFE_METHODS:
             return True
-        return is_event_organiser(request.user)
+        return may_create_events(request.user)
 
 
-class IsOrganiser(BasePermission):
+class ReadOrSignedIn(BasePermission):
+    """Anyone may read; who may change an event is its owners' business (`managed_event`)."""
+
     def has_permission(self, request, view):
-        return is_event_organiser(request.user)
+        return request.method in SAFE_METHODS or request.user.is_authenticated
+
+
+def managed_event(request, slug: str) -> Event:
+    """The event, if the person manages it: 404 when there is none, else 403 (events.ownership)."""
+    event = get_object_or_404(Event, slug=slug)
+    if not may_manage_event(request.user, event):
+        raise PermissionDenied(_("Only the owners of this event or its programme may do this."))
+    return event
 
 
 class ProgrammeList(generics.ListCreateAPIView):
@@ -98,7 +110,7 @@ class EventList(generics.ListCreateAPIView):
 
 
 class EventDetail(APIView):
-    permission_classes = [ReadOrOrganiser]
+    permission_classes = [ReadOrSignedIn]
 
     @extend_schema(responses={200: EventSerializer})
     def get(self, request, slug):
@@ -107,7 +119,7 @@ class EventDetail(APIView):
 
     @extend_schema(request=EventWriteSerializer, responses={200: EventSerializer})
     def patch(self, request, slug):
-        event = get_object_or_404(Event, slug=slug)
+        event = managed_event(request, slug)
         serializer = EventWriteSerializer(event, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -129,14 +141,14 @@ class ImageUploadSerializer(serializers.Serializer):
 
 
 class EventImage(APIView):
-    """Event organisers upload an event's image (multipart), checked like room photos."""
+    """Who manages the event uploads its image (multipart), checked like room photos."""
 
-    permission_classes = [IsOrganiser]
+    permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=ImageUploadSerializer, responses={200: EventSerializer})
     def post(self, request, slug):
-        event = get_object_or_404(Event, slug=slug)
+        event = managed_event(request, slug)
         upload = ImageUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         image = upload.validated_data["image"]
@@ -175,7 +187,9 @@ class CancelRegistration(APIView):
     @extend_schema(request=None, responses={200: RegistrationSerializer})
     def post(self, request, pk):
         registration = get_object_or_404(Registration.objects.select_related("event"), pk=pk)
-        if registration.user_id != request.user.pk and not is_event_organiser(request.user):
+        if registration.user_id != request.user.pk and not may_manage_event(
+            request.user, registration.event
+        ):
             # Someone else's registration does not exist, as far as this person knows.
             raise RegistrationError(_("Registration not found."), code="not_found")
         services.cancel_registration(registration=registration, actor=request.user)
@@ -184,26 +198,27 @@ class CancelRegistration(APIView):
 
 
 class EventRegistrations(generics.ListAPIView):
-    """Event organisers: everyone registered, with status, waitlist place and attendance."""
+    """Who manages the event: everyone registered, with status, waitlist place and attendance."""
 
     serializer_class = OrganiserRegistrationSerializer
-    permission_classes = [IsOrganiser]
+    permission_classes = [IsAuthenticated]
 
     def get_queryset(self):
-        event = get_object_or_404(Event, slug=self.kwargs["slug"])
-        return selectors.registrations_of_event(event)
+        return selectors.registrations_of_event(managed_event(self.request, self.kwargs["slug"]))
 
 
 class Attendance(APIView):
-    """Event organisers: check a registration in at a session (`present`) or undo it."""
+    """Who manages the event: check a registration in at a session (`present`) or undo it."""
 
-    permission_classes = [IsOrganiser]
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         request=AttendanceWriteSerializer, responses={200: OrganiserRegistrationSerializer}
     )
     def post(self, request, pk):
-        registration = get_object_or_404(Registration, pk=pk)
+        registration = get_object_or_404(Registration.objects.select_related("event"), pk=pk)
+        if not may_manage_event(request.user, registration.event):
+            raise PermissionDenied(_("Only the owners of this event or its programme may do this."))
         serializer = AttendanceWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         session = Session.objects.filter(pk=serializer.validated_data["session"]).first()
@@ -217,3 +232,68 @@ class Attendance(APIView):
         )
         registration = selectors.registrations_of_event(registration.event).get(pk=pk)
         return Response(OrganiserRegistrationSerializer(registration).data)
+
+
+class OwnerSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class OwnerInvitationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    created_at = StrictDateTimeField(read_only=True)
+
+
+class OwnersSerializer(serializers.Serializer):
+    owners = OwnerSerializer(many=True)
+    invitations = OwnerInvitationSerializer(many=True)
+
+
+class AddOwnerSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+
+
+class AddOwnerResponseSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    status = serializers.ChoiceField(choices=["owner", "invited"])
+
+
+class EventOwners(APIView):
+    """Who manages the event: its owners and open invitations; add one by email."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: OwnersSerializer})
+    def get(self, request, slug):
+        event = managed_event(request, slug)
+        return Response(OwnersSerializer(selectors.owners_of(event)).data)
+
+    @extend_schema(request=AddOwnerSerializer, responses={201: AddOwnerResponseSerializer})
+    def post(self, request, slug):
+        event = managed_event(request, slug)
+        serializer = AddOwnerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        added = services.add_event_owner(
+            actor=request.user, event=event, email=serializer.validated_data["email"]
+        )
+        body = (
+            {"email": added.user.email, "status": "owner"}
+            if added.user
+            else {"email": added.invitation.email, "status": "invited"}
+        )
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class EventOwner(APIView):
+    """Remove an owner of the event; the last owner stays (400)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, slug, pk):
+        event = managed_event(request, slug)
+        user = get_object_or_404(get_user_model(), pk=pk)
+        services.remove_event_owner(actor=request.user, event=event, user=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

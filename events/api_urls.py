@@ -7,6 +7,8 @@ urlpatterns = [
     path("events/", api.EventList.as_view(), name="api-events"),
     path("events/<slug:slug>/", api.EventDetail.as_view(), name="api-event"),
     path("events/<slug:slug>/image/", api.EventImage.as_view(), name="api-event-image"),
+    path("events/<slug:slug>/owners/", api.EventOwners.as_view(), name="api-event-owners"),
+    path("events/<slug:slug>/owners/<int:pk>/", api.EventOwner.as_view(), name="api-event-owner"),
     path("events/<slug:slug>/register/", api.Register.as_view(), name="api-event-register"),
     path(
         "events/<slug:slug>/registrations/",

@@ -8,7 +8,10 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from accounts import outbox
-        from events import emails
+        from events import emails, owner_emails, receivers
+        from events.services import OWNER_INVITATION
 
         outbox.register(emails.REGISTRATION_KINDS, emails.build_registration_batch)
         outbox.register(emails.SESSION_KINDS, emails.build_session_batch)
+        outbox.register([OWNER_INVITATION], owner_emails.build_owner_invitation_batch)
+        receivers.connect()

@@ -89,7 +89,7 @@ def _event(organiser, *, slug: str, sessions: list[services.SessionSpec], **fiel
     event = Event.objects.filter(slug=slug).first()
     if event is not None:
         return event
-    event = services.create_event(actor=organiser, slug=slug, organiser=organiser, **fields)
+    event = services.create_event(actor=organiser, slug=slug, **fields)
     for spec in sessions:
         try:
             services.add_session(actor=organiser, event=event, spec=spec)
@@ -190,6 +190,23 @@ def seed_registrations(users) -> None:
             continue
 
 
+# Co-organisers: a teacher runs a course with the organiser, and owns it with them (no role
+# of their own needed); the organiser owns the Dutch Media Week programme as a whole.
+CO_OWNERS = [("teacher", "llo-immersive-content")]
+PROGRAMME_OWNERS = [("organiser", "dutch-media-week")]
+
+
+def seed_owners(users) -> None:
+    for user_key, slug in CO_OWNERS:
+        event = Event.objects.filter(slug=slug).first()
+        if event is not None:
+            event.owners.add(users[user_key])
+    for user_key, slug in PROGRAMME_OWNERS:
+        programme = Programme.objects.filter(slug=slug).first()
+        if programme is not None:
+            programme.owners.add(users[user_key])
+
+
 def seed(context: dict) -> None:
     organiser = context["users"]["organiser"]
     rooms = context["rooms"]
@@ -201,4 +218,5 @@ def seed(context: dict) -> None:
         for *columns, sessions, fields in events:
             named = dict(zip(EVENT_COLUMNS, columns, strict=True))
             _event(organiser, programme=programme, kind=kind, sessions=sessions, **named, **fields)
+    seed_owners(context["users"])
     seed_registrations(context["users"])

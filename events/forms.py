@@ -87,3 +87,13 @@ class SessionForm(forms.Form):
         if not cleaned.get("room") and not cleaned.get("location_text"):
             self.add_error("location_text", _("Pick a room or name an outside place."))
         return cleaned
+
+
+class OwnerForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_(
+            "Someone with an account becomes an owner at once; anyone else gets an invitation."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )

@@ -1,5 +1,7 @@
-"""Pages for event organisers under /manage/events/: events, sessions, registrations,
-check-in per session (made for a phone) and the attendance CSV."""
+"""Pages for who manages events, under /manage/events/ and /manage/programmes/: events,
+sessions, registrations, check-in per session (made for a phone), the attendance CSV and
+owners. Each page of one event answers 403 to anyone who does not manage it
+(events.ownership)."""
 
 import csv
 from functools import wraps
@@ -9,33 +11,83 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.errors import add_form_error
-from accounts.roles import is_event_organiser
-from events import rooms, selectors, services
+from events import ownership, rooms, selectors, services
 from events.errors import RegistrationError
-from events.forms import EventForm, SessionForm
-from events.models import Event, Registration, RegistrationStatus, Session
+from events.forms import EventForm, OwnerForm, SessionForm
+from events.models import (
+    Event,
+    OwnerInvitation,
+    Programme,
+    Registration,
+    RegistrationStatus,
+    Session,
+)
 
 
 def organiser_required(view):
+    """Creating events: event organisers and administrators."""
+
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
-        if not is_event_organiser(request.user):
+        if not ownership.may_create_events(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-@organiser_required
+def event_manager_required(view):
+    """Pages of one event (`slug`): who manages it; 404 for no such event, else 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, slug, *args, **kwargs):
+        event = get_object_or_404(Event.objects.only("pk"), slug=slug)
+        if not ownership.may_manage_event(request.user, event):
+            raise PermissionDenied
+        return view(request, slug, *args, **kwargs)
+
+    return wrapper
+
+
+def programme_manager_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, slug, *args, **kwargs):
+        programme = get_object_or_404(Programme, slug=slug)
+        if not ownership.may_manage_programme(request.user, programme):
+            raise PermissionDenied
+        return view(request, programme, *args, **kwargs)
+
+    return wrapper
+
+
+@login_required
 def event_list(request):
-    events = selectors.events_queryset().order_by("programme__name", "first_start", "title")
-    return render(request, "events/manage/list.html", {"events": events})
+    """The events this person manages (every event for an administrator)."""
+    if not ownership.manages_anything(request.user):
+        raise PermissionDenied
+    events = (
+        selectors.events_queryset()
+        .filter(pk__in=ownership.managed_events(request.user).values("pk"))
+        .order_by("programme__name", "first_start", "title")
+    )
+    return render(
+        request,
+        "events/manage/list.html",
+        {
+            "events": events,
+            "programmes": ownership.managed_programmes(request.user).order_by("name"),
+            "may_create": ownership.may_create_events(request.user),
+        },
+    )
 
 
 def _event_initial(event: Event) -> dict:
@@ -78,7 +130,7 @@ def event_create(request):
     return render(request, "events/manage/event_form.html", {"form": form})
 
 
-@organiser_required
+@event_manager_required
 def event_edit(request, slug):
     event = get_object_or_404(selectors.events_queryset(), slug=slug)
     form = EventForm(
@@ -92,11 +144,25 @@ def event_edit(request, slug):
         else:
             messages.success(request, _("The event is saved."))
             return redirect("events:manage-event", slug=slug)
+    return _event_page(request, event, form=form)
+
+
+def _event_page(request, event, *, form=None, owner_form=None, owner_error=None):
+    """The event's page: its sessions, owners and details."""
+    if form is None:
+        form = EventForm(initial=_event_initial(event), editing=True)
     session_form = SessionForm(room_choices=rooms.room_choices())
     return render(
         request,
         "events/manage/event_form.html",
-        {"form": form, "event": event, "session_form": session_form},
+        {
+            "form": form,
+            "event": event,
+            "session_form": session_form,
+            "owners": selectors.owners_of(event),
+            "owner_form": owner_form or OwnerForm(),
+            "owner_error": owner_error,
+        },
     )
 
 
@@ -129,7 +195,7 @@ def _only_checking_rooms(request, form) -> bool:
     return "check_rooms" in request.POST or not form.is_valid()
 
 
-@organiser_required
+@event_manager_required
 def session_add(request, slug):
     event = get_object_or_404(Event, slug=slug)
     form = SessionForm(request.POST or None, room_choices=rooms.room_choices())
@@ -144,7 +210,7 @@ def session_add(request, slug):
     return _session_form_page(request, event, form)
 
 
-@organiser_required
+@event_manager_required
 def session_edit(request, slug, pk):
     event = get_object_or_404(Event, slug=slug)
     session = get_object_or_404(Session, pk=pk, event=event)
@@ -168,7 +234,7 @@ def session_edit(request, slug, pk):
     return _session_form_page(request, event, form, session)
 
 
-@organiser_required
+@event_manager_required
 @require_POST
 def session_cancel(request, slug, pk):
     session = get_object_or_404(Session, pk=pk, event__slug=slug)
@@ -177,7 +243,7 @@ def session_cancel(request, slug, pk):
     return redirect("events:manage-event", slug=slug)
 
 
-@organiser_required
+@event_manager_required
 def registrations(request, slug):
     event = get_object_or_404(selectors.events_queryset(), slug=slug)
     rows = selectors.registrations_of_event(event)
@@ -188,7 +254,7 @@ def registrations(request, slug):
     )
 
 
-@organiser_required
+@event_manager_required
 @require_POST
 def registration_cancel(request, slug, pk):
     registration = get_object_or_404(
@@ -203,7 +269,7 @@ def registration_cancel(request, slug, pk):
     return redirect("events:manage-registrations", slug=slug)
 
 
-@organiser_required
+@event_manager_required
 def check_in(request, slug, pk):
     session = get_object_or_404(Session.objects.select_related("event"), pk=pk, event__slug=slug)
     if request.method == "POST":
@@ -236,7 +302,7 @@ def check_in(request, slug, pk):
     )
 
 
-@organiser_required
+@event_manager_required
 def attendance_csv(request, slug):
     """One row per confirmed person, one column per session (1 = present), for certificates."""
     event = get_object_or_404(selectors.events_queryset(), slug=slug)
@@ -272,3 +338,127 @@ def attendance_csv(request, slug):
 def _csv_safe(value: str) -> str:
     # A name starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _owner_added_message(request, added: services.OwnerAdded) -> None:
+    if added.user is not None:
+        messages.success(
+            request, _("%(name)s is an owner now.") % {"name": added.user.name or added.user.email}
+        )
+    else:
+        messages.success(
+            request,
+            _("%(email)s has no account yet: we sent an invitation by email.")
+            % {"email": added.invitation.email},
+        )
+
+
+@event_manager_required
+@require_POST
+def owner_add(request, slug):
+    """Add a co-organiser by email; the page again with the error next to the address."""
+    event = get_object_or_404(selectors.events_queryset(), slug=slug)
+    form = OwnerForm(request.POST)
+    if form.is_valid():
+        try:
+            added = services.add_event_owner(
+                actor=request.user, event=event, email=form.cleaned_data["email"]
+            )
+        except RegistrationError as error:
+            add_form_error(form, error)
+        else:
+            _owner_added_message(request, added)
+            return redirect(f"{reverse('events:manage-event', args=[slug])}#owners")
+    return _event_page(request, event, owner_form=form)
+
+
+@event_manager_required
+@require_POST
+def owner_remove(request, slug, pk):
+    event = get_object_or_404(selectors.events_queryset(), slug=slug)
+    owner = get_object_or_404(event.owners, pk=pk)
+    try:
+        services.remove_event_owner(actor=request.user, event=event, user=owner)
+    except RegistrationError as error:
+        return _event_page(request, event, owner_error=error.message)
+    messages.success(
+        request, _("%(name)s is no longer an owner.") % {"name": owner.name or owner.email}
+    )
+    if not ownership.may_manage_event(request.user, event):
+        return redirect("events:manage-list" if ownership.manages_anything(request.user) else "my")
+    return redirect(f"{reverse('events:manage-event', args=[slug])}#owners")
+
+
+@event_manager_required
+@require_POST
+def invitation_withdraw(request, slug, pk):
+    invitation = get_object_or_404(OwnerInvitation, pk=pk, event__slug=slug)
+    services.withdraw_owner_invitation(actor=request.user, invitation=invitation)
+    messages.success(
+        request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email}
+    )
+    return redirect(f"{reverse('events:manage-event', args=[slug])}#owners")
+
+
+def _programme_page(request, programme, *, owner_form=None, owner_error=None):
+    events = selectors.events_queryset().filter(programme=programme)
+    return render(
+        request,
+        "events/manage/programme.html",
+        {
+            "programme": programme,
+            "events": events,
+            "owners": selectors.owners_of(programme),
+            "owner_form": owner_form or OwnerForm(),
+            "owner_error": owner_error,
+        },
+    )
+
+
+@programme_manager_required
+def programme_detail(request, programme):
+    return _programme_page(request, programme)
+
+
+@programme_manager_required
+@require_POST
+def programme_owner_add(request, programme):
+    form = OwnerForm(request.POST)
+    if form.is_valid():
+        try:
+            added = services.add_programme_owner(
+                actor=request.user, programme=programme, email=form.cleaned_data["email"]
+            )
+        except RegistrationError as error:
+            add_form_error(form, error)
+        else:
+            _owner_added_message(request, added)
+            return redirect(f"{reverse('events:manage-programme', args=[programme.slug])}#owners")
+    return _programme_page(request, programme, owner_form=form)
+
+
+@programme_manager_required
+@require_POST
+def programme_owner_remove(request, programme, pk):
+    owner = get_object_or_404(programme.owners, pk=pk)
+    try:
+        services.remove_programme_owner(actor=request.user, programme=programme, user=owner)
+    except RegistrationError as error:
+        return _programme_page(request, programme, owner_error=error.message)
+    messages.success(
+        request, _("%(name)s is no longer an owner.") % {"name": owner.name or owner.email}
+    )
+    if not ownership.may_manage_programme(request.user, programme):
+        return redirect("events:manage-list" if ownership.manages_anything(request.user) else "my")
+    return redirect(f"{reverse('events:manage-programme', args=[programme.slug])}#owners")
+
+
+@programme_manager_required
+@require_POST
+def programme_invitation_withdraw(request, programme, pk):
+    invitation = get_object_or_404(OwnerInvitation, pk=pk, programme=programme)
+    services.withdraw_owner_invitation(actor=request.user, invitation=invitation)
+    messages.success(
+        request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email}
+    )
+    return redirect(f"{reverse('events:manage-programme', args=[programme.slug])}#owners")

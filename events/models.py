@@ -13,6 +13,7 @@ rewrites other rows.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Affiliation, Organisation
@@ -47,6 +48,13 @@ class Programme(models.Model):
     description = models.TextField(_("description"), blank=True)
     starts_on = models.DateField(_("first day"), null=True, blank=True)
     ends_on = models.DateField(_("last day"), null=True, blank=True)
+    # Owners manage the programme and every event in it (events.ownership).
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="owned_programmes",
+        verbose_name=_("owners"),
+    )
 
     class Meta:
         verbose_name = _("programme")
@@ -83,13 +91,13 @@ class Event(models.Model):
     registration_opens = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes = models.DateTimeField(_("registration closes"), null=True, blank=True)
     waitlist = models.BooleanField(_("waitlist"), default=True)
-    organiser = models.ForeignKey(
+    # Its creator and the co-organisers they add; the programme's owners manage it as well.
+    # The last owner cannot leave (events.services.owners, under the event's row lock).
+    owners = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
         blank=True,
-        related_name="organised_events",
-        verbose_name=_("organiser"),
+        related_name="owned_events",
+        verbose_name=_("owners"),
     )
     image = models.ImageField(_("image"), upload_to="events/", blank=True)
     # Counters kept by events.services in the same transaction as the registration change.
@@ -260,3 +268,46 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.registration} @ {self.session}"
+
+
+class OwnerInvitation(models.Model):
+    """An address without an account, invited to own an event or a programme: whoever signs
+    in with that address, verified, becomes an owner (events.receivers)."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, null=True, blank=True, related_name="owner_invitations"
+    )
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="owner_invitations",
+    )
+    email = models.EmailField(_("email"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("owner invitation")
+        verbose_name_plural = _("owner invitations")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(event__isnull=True, programme__isnull=False)
+                | Q(event__isnull=False, programme__isnull=True),
+                name="events_ownerinvitation_event_or_programme",
+            ),
+            models.UniqueConstraint(
+                Lower("email"), "event", name="events_ownerinvitation_once_per_event"
+            ),
+            models.UniqueConstraint(
+                Lower("email"), "programme", name="events_ownerinvitation_once_per_programme"
+            ),
+        ]
+        indexes = [models.Index(Lower("email"), name="events_ownerinvitation_email")]
+
+    def __str__(self):
+        return f"{self.email} – {self.event or self.programme}"

@@ -6,7 +6,6 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from booking.models import Booking
 from events.models import Attendance, Registration, RegistrationStatus
 from events.selectors import registrations_of_user
 from events.services import cancel_registration
@@ -15,6 +14,10 @@ from events.services import cancel_registration
 def export_user_data(user) -> dict:
     registrations = registrations_of_user(user).prefetch_related("attendances__session")
     return {
+        "owned_events": list(user.owned_events.order_by("slug").values_list("slug", flat=True)),
+        "owned_programmes": list(
+            user.owned_programmes.order_by("slug").values_list("slug", flat=True)
+        ),
         "registrations": [
             {
                 "event": registration.event.slug,
@@ -34,7 +37,7 @@ def export_user_data(user) -> dict:
                 ],
             }
             for registration in registrations
-        ]
+        ],
     }
 
 
@@ -42,10 +45,12 @@ def erase_user_data(user) -> None:
     """Cancel the person's future registrations (promoting the waitlist) and detach the rest.
 
     Past registrations and attendance stay, without the person, so event counts stay true.
-    Rooms the person booked for event sessions are the event's, not theirs: those bookings
-    leave the person here, before booking's erase (which runs next) would cancel them.
+    Rooms booked for event sessions are the event's, never a person's (events.services.
+    sessions), so booking's erase leaves them be. The person stops owning events and
+    programmes: their programme's owners and event administrators still manage those.
     """
-    Booking.objects.filter(user=user, event_session__isnull=False).update(user=None)
+    user.owned_events.clear()
+    user.owned_programmes.clear()
     now = timezone.now()
     live = (
         Registration.objects.filter(user=user)

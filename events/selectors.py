@@ -135,3 +135,11 @@ def registrations_of_event(event: Event) -> QuerySet[Registration]:
         # Within confirmed: first those who got a seat at once, then the promoted, in order.
         .order_by("status_order", F("queue_number").asc(nulls_first=True), "created_at", "id")
     )
+
+
+def owners_of(target) -> dict:
+    """An event's or programme's owners and open invitations, by name and address."""
+    return {
+        "owners": list(target.owners.order_by("name", "email")),
+        "invitations": list(target.owner_invitations.order_by("email")),
+    }

@@ -42,6 +42,37 @@ urlpatterns = [
         manage_views.registration_cancel,
         name="manage-registration-cancel",
     ),
+    path("manage/events/<slug:slug>/owners/", manage_views.owner_add, name="manage-owner-add"),
+    path(
+        "manage/events/<slug:slug>/owners/<int:pk>/remove/",
+        manage_views.owner_remove,
+        name="manage-owner-remove",
+    ),
+    path(
+        "manage/events/<slug:slug>/invitations/<int:pk>/withdraw/",
+        manage_views.invitation_withdraw,
+        name="manage-invitation-withdraw",
+    ),
+    path(
+        "manage/programmes/<slug:slug>/",
+        manage_views.programme_detail,
+        name="manage-programme",
+    ),
+    path(
+        "manage/programmes/<slug:slug>/owners/",
+        manage_views.programme_owner_add,
+        name="manage-programme-owner-add",
+    ),
+    path(
+        "manage/programmes/<slug:slug>/owners/<int:pk>/remove/",
+        manage_views.programme_owner_remove,
+        name="manage-programme-owner-remove",
+    ),
+    path(
+        "manage/programmes/<slug:slug>/invitations/<int:pk>/withdraw/",
+        manage_views.programme_invitation_withdraw,
+        name="manage-programme-invitation-withdraw",
+    ),
     path(
         "manage/events/<slug:slug>/attendance.csv",
         manage_views.attendance_csv,

@@ -50,9 +50,15 @@ class UserFactory(factory.django.DjangoModelFactory):
 class ProgrammeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "events.Programme"
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"programme-{n}")
     name = factory.Sequence(lambda n: f"Programme {n}")
+
+    @factory.post_generation
+    def owners(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.owners.set(extracted)
 
 
 class EventFactory(factory.django.DjangoModelFactory):
@@ -60,6 +66,7 @@ class EventFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "events.Event"
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"event-{n}")
     title = factory.Sequence(lambda n: f"Event {n}")
@@ -69,6 +76,11 @@ class EventFactory(factory.django.DjangoModelFactory):
     capacity = 20
     waitlist = True
     audience = factory.LazyFunction(lambda: [a.value for a in Affiliation])
+
+    @factory.post_generation
+    def owners(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.owners.set(extracted)
 
 
 class SessionFactory(factory.django.DjangoModelFactory):

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_organisations'),
-        ('booking', '0006_organisations'),
+        ('booking', '0008_check_in'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

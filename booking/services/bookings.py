@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts import outbox
 from accounts.roles import is_facility_manager
 from accounts.selectors import snapshot_of
-from booking import emails, quotas, rules, selectors
+from booking import emails, managers, quotas, rules, selectors
 from booking.errors import BookingError
 from booking.models import LIVE_STATUSES, Booking, BookingStatus, Closure, Room
 
@@ -143,9 +143,18 @@ def check_booking_rules(
 
 
 def initial_status(user, room: Room, *, on_behalf: bool) -> str:
-    if room.requires_approval and not on_behalf and not is_facility_manager(user):
+    """Pending where the room needs approval, unless the booker is one who would give it."""
+    if room.requires_approval and not on_behalf and not booker_manages(user, room):
         return BookingStatus.PENDING
     return BookingStatus.CONFIRMED
+
+
+def booker_manages(user, room: Room) -> bool:
+    # A room read by selectors.room_for_booking knows already, at no query.
+    known = getattr(room, "managed_by_booker", None)
+    if known is not None:
+        return known or is_facility_manager(user)
+    return managers.manages_room(user, room)
 
 
 def new_booking(*, room: Room, start: datetime, end: datetime, **fields) -> Booking:
@@ -173,7 +182,7 @@ def needs_approval_again(booking: Booking, actor, *, on_behalf: bool) -> bool:
         booking.room.requires_approval
         and booking.status == BookingStatus.CONFIRMED
         and not on_behalf
-        and not is_facility_manager(actor)
+        and not managers.manages_room(actor, booking.room)
     )
 
 
@@ -240,11 +249,17 @@ def create_booking(
 
 def _insert(booking: Booking, owed_mail: str | None, moving_with: tuple[int, ...]) -> Booking:
     room, start, end = booking.room, booking.start, booking.end
+    # A request owes its approvers a mail in the same transaction; a confirmed booking, the
+    # usual case, keeps to the one round trip.
+    asks_approval = booking.status == BookingStatus.PENDING
     for _attempt in range(2):
-        outcome = _insert_under_room_lock(booking, owed_mail, moving_with)
-        if outcome is None:  # deleted since it was read
-            raise BookingError(_("This room no longer exists."), code="not_found", field="room")
-        inserted, active, mode = outcome
+        with transaction.atomic() if asks_approval else nullcontext():
+            outcome = _insert_under_room_lock(booking, owed_mail, moving_with)
+            if outcome is None:  # deleted since it was read
+                raise BookingError(_("This room no longer exists."), code="not_found", field="room")
+            inserted, active, mode = outcome
+            if inserted and asks_approval:
+                emails.owe_managers_mail(booking, again=False)
         if inserted:
             return booking
         # Refused: something is in the way, or the room was switched off or to another
@@ -422,6 +437,14 @@ def lock_booking(booking: Booking, actor, *, on_behalf: bool) -> tuple[Room, Boo
     locked = Booking.objects.select_for_update().get(pk=booking.pk)
     locked.room = room
     if not on_behalf and locked.user_id != actor.pk and not is_facility_manager(actor):
+        if managers.manages_room(actor, room):
+            raise BookingError(
+                _(
+                    "Only the booker changes or cancels a booking; as a manager of this room you "
+                    "can approve or decline it."
+                ),
+                code="forbidden",
+            )
         raise BookingError(_("There is no such booking."), code="not_found")
     return room, locked
 
@@ -486,7 +509,7 @@ def move_booking(
         if not on_behalf:
             emails.owe_mail(locked, emails.MOVED)
         if back_to_pending:
-            emails.owe_managers_mail(locked)
+            emails.owe_managers_mail(locked, again=True)
     return locked
 
 
@@ -512,9 +535,13 @@ def set_status(booking: Booking, status: str) -> None:
 
 
 def decide_booking(*, booking: Booking, actor, approve: bool) -> Booking:
-    """A facility manager approves or declines a pending booking."""
-    if not is_facility_manager(actor):
-        raise BookingError(_("Only facility managers approve bookings."), code="forbidden")
+    """A manager of the room (booking.managers) approves or declines a pending booking."""
+    if not managers.manages_room(actor, booking.room):
+        raise BookingError(
+            _("Only the managers of %(room)s approve or decline its bookings.")
+            % {"room": booking.room.name},
+            code="forbidden",
+        )
     with transaction.atomic():
         _room, locked = lock_booking(booking, actor, on_behalf=True)
         if locked.status != BookingStatus.PENDING:

@@ -29,6 +29,8 @@ ROOM_FIELDS = (
     "buffer_minutes",
     "booking_mode",
     "desks",
+    "check_in_required",
+    "release_after_minutes",
     "is_active",
 )
 
@@ -72,6 +74,11 @@ def check_room_rules(room: Room) -> None:
         )
     if room.capacity < 1:
         raise BookingError(_("A room holds at least one person."), field="capacity")
+    if not 1 <= room.release_after_minutes <= 240:
+        raise BookingError(
+            _("Release a booking between 1 and 240 minutes after its start."),
+            field="release_after_minutes",
+        )
 
 
 def save_room(*, room: Room | None = None, **fields) -> Room:

@@ -132,6 +132,8 @@ def create_series(
             save_guarded(booking, room)
             bookings.append(booking)
         emails.owe_mail(bookings[0], emails.CREATED)
+        if status == BookingStatus.PENDING:
+            emails.owe_managers_mail(bookings[0], again=False, occurrences=len(bookings))
     return bookings
 
 
@@ -195,7 +197,7 @@ def move_following(
             save_guarded(occurrence, room)
         emails.owe_mail(occurrences[0], emails.MOVED)
         if back_to_pending:
-            emails.owe_managers_mail(occurrences[0])
+            emails.owe_managers_mail(occurrences[0], again=True)
     return occurrences
 
 

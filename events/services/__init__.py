@@ -1,5 +1,5 @@
 """Every write to events, by topic: registrations, programmes and events, sessions,
-attendance. Views, the API, the admin and commands call these and nothing else writes.
+attendance, owners. Views, the API, the admin and commands call these and nothing else writes.
 """
 
 from events.services.attendance import set_attendance
@@ -12,13 +12,27 @@ from events.services.events import (
     update_event,
     update_programme,
 )
+from events.services.owners import (
+    OWNER_INVITATION,
+    OwnerAdded,
+    add_event_owner,
+    add_programme_owner,
+    claim_owner_invitations,
+    remove_event_owner,
+    remove_programme_owner,
+    withdraw_owner_invitation,
+)
 from events.services.registrations import (
     cancel_registration,
     event_start,
     register_for_event,
     registration_is_open,
 )
-from events.services.roles import require_organiser
+from events.services.roles import (
+    require_event_manager,
+    require_organiser,
+    require_programme_manager,
+)
 from events.services.sessions import (
     SessionSpec,
     add_session,
@@ -29,19 +43,29 @@ from events.services.sessions import (
 __all__ = [
     "CALENDAR_FIELDS",
     "EVENT_FIELDS",
+    "OWNER_INVITATION",
     "PROGRAMME_FIELDS",
+    "OwnerAdded",
     "SessionSpec",
+    "add_event_owner",
+    "add_programme_owner",
     "add_session",
     "cancel_registration",
     "cancel_session",
+    "claim_owner_invitations",
     "create_event",
     "create_programme",
     "event_start",
     "move_session",
     "register_for_event",
     "registration_is_open",
+    "remove_event_owner",
+    "remove_programme_owner",
+    "require_event_manager",
     "require_organiser",
+    "require_programme_manager",
     "set_attendance",
     "update_event",
     "update_programme",
+    "withdraw_owner_invitation",
 ]

@@ -13,14 +13,14 @@ from events.models import (
     RegistrationStatus,
     Session,
 )
-from events.services.roles import require_organiser
+from events.services.roles import require_event_manager
 
 
 def set_attendance(
     *, actor, registration: Registration, session: Session, present: bool
 ) -> Attendance | None:
     """Check a confirmed person in at one session (or undo it)."""
-    require_organiser(actor)
+    require_event_manager(actor, registration.event)
     if session.event_id != registration.event_id:
         raise RegistrationError(_("That session belongs to another event."), field="session")
     if registration.status != RegistrationStatus.CONFIRMED:

@@ -15,21 +15,29 @@ from events.models import (
     Programme,
 )
 from events.services.registrations import _locked_event, _promote, _save_counters
-from events.services.roles import require_organiser
+from events.services.roles import (
+    require_event_manager,
+    require_organiser,
+    require_programme_manager,
+)
 from events.services.sessions import (
     SessionSpec,
+    _add_session,
     _rename_room_bookings,
     _replace_sessions,
     _room_errors,
-    add_session,
 )
 
 
+@transaction.atomic
 def create_programme(*, actor, slug: str, name: str, description: str = "", **dates) -> Programme:
+    """Create a programme; its creator is its first owner."""
     require_organiser(actor)
     if Programme.objects.filter(slug=slug).exists():
         raise RegistrationError(_("A programme with this slug exists."), field="slug")
-    return Programme.objects.create(slug=slug, name=name, description=description, **dates)
+    programme = Programme.objects.create(slug=slug, name=name, description=description, **dates)
+    programme.owners.add(actor)
+    return programme
 
 
 PROGRAMME_FIELDS = ("name", "description", "starts_on", "ends_on")
@@ -37,7 +45,7 @@ PROGRAMME_FIELDS = ("name", "description", "starts_on", "ends_on")
 
 @transaction.atomic
 def update_programme(*, actor, programme: Programme, **changes) -> Programme:
-    require_organiser(actor)
+    require_programme_manager(actor, programme)
     unknown = set(changes) - set(PROGRAMME_FIELDS)
     if unknown:
         raise TypeError(f"unknown programme fields: {sorted(unknown)}")
@@ -59,7 +67,6 @@ EVENT_FIELDS = (
     "registration_opens",
     "registration_closes",
     "waitlist",
-    "organiser",
     "image",
 )
 # Fields that calendars show for each session (SUMMARY, DESCRIPTION).
@@ -74,19 +81,21 @@ def _check_window(opens, closes) -> None:
 
 
 def create_event(*, actor, slug: str, sessions: list[SessionSpec] | None = None, **fields) -> Event:
-    """Create an event with its sessions, all or nothing (a room clash undoes everything)."""
+    """Create an event with its sessions, all or nothing (a room clash undoes everything).
+
+    Its creator is its first owner."""
     require_organiser(actor)
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown event fields: {sorted(unknown)}")
     _check_window(fields.get("registration_opens"), fields.get("registration_closes"))
-    fields.setdefault("organiser", actor)
     with transaction.atomic():
         if Event.objects.filter(slug=slug).exists():
             raise RegistrationError(_("An event with this slug exists."), field="slug")
         event = Event.objects.create(slug=slug, **fields)
+        event.owners.add(actor)
         for spec in sessions or []:
-            add_session(actor=actor, event=event, spec=spec)
+            _add_session(actor=actor, event=event, spec=spec)
     return event
 
 
@@ -97,7 +106,7 @@ def update_event(
 
     A lowered capacity keeps everyone confirmed; a raised one promotes from the waitlist.
     """
-    require_organiser(actor)
+    require_event_manager(actor, event)
     unknown = set(changes) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown event fields: {sorted(unknown)}")

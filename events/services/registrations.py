@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import outbox
-from accounts.roles import is_event_organiser
 from accounts.selectors import email_is_verified, snapshot_of
 from events import emails
 from events.errors import RegistrationError
@@ -25,6 +24,7 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
+from events.ownership import may_manage_event
 
 _COUNTER_FIELDS = ("id", "capacity", "waitlist", "seats_taken", "waitlist_length", "waitlist_next")
 
@@ -238,12 +238,12 @@ def _promote(locked: Event, *, limit: int | None = None) -> list[int]:
 def cancel_registration(*, registration: Registration, actor) -> Registration:
     """Cancel a registration; a freed seat goes at once to the first on the waitlist.
 
-    The person may cancel until the event starts; an event organiser at any time.
+    The person may cancel until the event starts; whoever manages the event at any time.
     """
-    organiser = is_event_organiser(actor)
-    if registration.user_id != actor.pk and not organiser:
+    manager = registration.user_id != actor.pk and may_manage_event(actor, registration.event_id)
+    if registration.user_id != actor.pk and not manager:
         raise RegistrationError(_("Registration not found."), code="not_found")
-    if not organiser:
+    if not manager:
         start = event_start(registration.event)
         if start is not None and timezone.now() >= start:
             raise RegistrationError(

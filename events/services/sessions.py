@@ -20,7 +20,7 @@ from events.models import (
     Event,
     Session,
 )
-from events.services.roles import require_organiser
+from events.services.roles import require_event_manager
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,10 @@ def _room_errors():
 def _hold_room(
     *, actor, event: Event, spec: SessionSpec, moving_with: tuple[int, ...] = ()
 ) -> Booking:
-    return booking_services.create_booking(
+    """Book the room for the event. The booking is the event's, not the actor's: it leaves
+    the person at once, so it is not in their bookings, they cannot cancel it as theirs,
+    and it stays when they stop owning the event or erase their account."""
+    booking = booking_services.create_booking(
         user=actor,
         room=spec.room,
         start=spec.start,
@@ -67,6 +70,9 @@ def _hold_room(
         on_behalf=True,
         moving_with=moving_with,
     )
+    Booking.objects.filter(pk=booking.pk).update(user=None)
+    booking.user = None
+    return booking
 
 
 def add_session(
@@ -75,7 +81,13 @@ def add_session(
     """Add a session; in a room, the room is booked in the same transaction (409 on a clash).
 
     `moving_with`: room bookings of sessions that move in the same rearrangement."""
-    require_organiser(actor)
+    require_event_manager(actor, event)
+    return _add_session(actor=actor, event=event, spec=spec, moving_with=moving_with)
+
+
+def _add_session(
+    *, actor, event: Event, spec: SessionSpec, moving_with: tuple[int, ...] = ()
+) -> Session:
     _check_session_times(spec)
     with transaction.atomic(), _room_errors():
         booking = (
@@ -107,7 +119,13 @@ def move_session(
     """Move a session in time or place; its room booking moves, or is swapped, with it.
 
     `moving_with`: room bookings of other sessions that move in the same rearrangement."""
-    require_organiser(actor)
+    require_event_manager(actor, session.event)
+    return _move_session(actor=actor, session=session, spec=spec, moving_with=moving_with)
+
+
+def _move_session(
+    *, actor, session: Session, spec: SessionSpec, moving_with: tuple[int, ...] = ()
+) -> Session:
     _check_session_times(spec)
     if _session_unchanged(session, spec):
         # Re-saving the full session list must not disturb calendars (SEQUENCE) or the room.
@@ -151,7 +169,11 @@ def _release_room(*, actor, session: Session) -> None:
 
 def cancel_session(*, actor, session: Session) -> None:
     """Drop a session and free its room at once."""
-    require_organiser(actor)
+    require_event_manager(actor, session.event)
+    _cancel_session(actor=actor, session=session)
+
+
+def _cancel_session(*, actor, session: Session) -> None:
     with transaction.atomic(), _room_errors():
         _release_room(actor=actor, session=session)
         emails.owe_session_mail(session, "removed")
@@ -186,7 +208,7 @@ def _replace_sessions(*, actor, event: Event, specs: list[SessionSpec]) -> None:
             field="sessions",
         )
     for session_id in set(existing) - wanted:
-        cancel_session(actor=actor, session=existing[session_id])
+        _cancel_session(actor=actor, session=existing[session_id])
     moving = tuple(
         existing[spec.id].booking_id
         for spec in specs
@@ -199,11 +221,11 @@ def _replace_sessions(*, actor, event: Event, specs: list[SessionSpec]) -> None:
     with _room_errors(), booking_services.rearranging() as rebooked:
         for spec in specs:
             if spec.id is None:
-                session = add_session(actor=actor, event=event, spec=spec, moving_with=moving)
+                session = _add_session(actor=actor, event=event, spec=spec, moving_with=moving)
             elif _session_unchanged(existing[spec.id], spec):
                 continue
             else:
-                session = move_session(
+                session = _move_session(
                     actor=actor, session=existing[spec.id], spec=spec, moving_with=moving
                 )
             if session.booking_id:

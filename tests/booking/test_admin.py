@@ -65,6 +65,7 @@ def test_admin_room_photo_goes_through_checks(admin_client, room):
         "min_notice_minutes": 0,
         "buffer_minutes": 0,
         "booking_mode": "room",
+        "release_after_minutes": 15,
         "is_active": "on",
     }
     url = f"/en/admin/booking/room/{room.pk}/change/"

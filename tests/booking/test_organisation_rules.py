@@ -138,6 +138,7 @@ def admin_form(room, **fields):
         "min_notice_minutes": 0,
         "buffer_minutes": 0,
         "booking_mode": "room",
+        "release_after_minutes": 15,
         "is_active": "on",
     }
     return data | fields

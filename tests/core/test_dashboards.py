@@ -57,16 +57,17 @@ def test_manage_shows_facility_managers_the_approval_queue_only(client):
 def test_manage_shows_event_organisers_the_events_only(client):
     from tests.factories import EventFactory
 
-    EventFactory()
-    EventFactory()
-    EventFactory()
-    client.force_login(UserFactory(groups=["event_organisers"]))
+    organiser = UserFactory(groups=["event_organisers"])
+    EventFactory(title="Their own", owners=[organiser])
+    EventFactory(title="Someone else's")
+    client.force_login(organiser)
 
     response = client.get("/en/manage/")
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<p>3 events</p>" in html
+    assert "Their own" in html
+    assert "Someone else" not in html
     assert 'href="/en/manage/events/"' in html
     assert 'id="manage-bookings-heading"' not in html
     assert "There is nothing to manage yet." not in html

@@ -236,7 +236,7 @@ def test_extraction_finds_the_strings_of_python_and_templates():
     assert (None, "Sign in", None) in found  # {% translate %}
     assert (None, "Hello %(name)s,", None) in found  # {% blocktranslate with %}
     assert (None, "%(counter)s person", "%(counter)s people") in found  # count/plural
-    assert (None, "Only facility managers approve bookings.", None) in found  # gettext
+    assert (None, "Only the managers of a room or location may close it.", None) in found  # gettext
     assert (None, "bookings", None) in found  # gettext_lazy in Meta
 
 
@@ -311,7 +311,7 @@ def campus(db):
     booking = create_booking(
         user=member, room=room, start=start, end=start + timedelta(hours=1), title="Montage"
     )
-    event = EventFactory(organiser=staff)
+    event = EventFactory(owners=[staff])
     SessionFactory(event=event)
     register_for_event(user=member, event=event)
     return {"staff": staff, "member": member, "room": room, "booking": booking, "event": event}

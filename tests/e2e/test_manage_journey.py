@@ -87,6 +87,7 @@ def test_facility_manager_approves_booking_and_adds_closure(open_tab, pending_bo
 def test_organiser_checks_people_in(open_tab, workshop, variant):
     session, registrations = workshop
     organiser = verified(UserFactory(groups=["event_organisers"], affiliation="municipality"))
+    session.event.owners.add(organiser)
     tab = open_tab(organiser)
     page = tab.goto("/manage/")
     tab.click(page.locator("a[href$='/manage/events/']"))

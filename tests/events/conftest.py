@@ -32,9 +32,11 @@ def organiser_client(client, organiser):
 
 
 @pytest.fixture
-def event(db):
-    """A campus event for 2 with a waitlist and one session next week."""
-    event = EventFactory(capacity=2, slug="podcast-workshop", title="Podcast workshop")
+def event(db, organiser):
+    """A campus event for 2 with a waitlist and one session next week, owned by `organiser`."""
+    event = EventFactory(
+        capacity=2, slug="podcast-workshop", title="Podcast workshop", owners=[organiser]
+    )
     SessionFactory(event=event)
     return event
 

@@ -23,7 +23,7 @@ from booking import services as booking_services
 from booking.services import bookings as booking_bookings
 from events import services
 from events.models import Event, Registration
-from events.services import registrations
+from events.services import owners, registrations
 from tests.conftest import booking_statement_paused, constraint_dropped
 from tests.factories import EventFactory, SessionFactory, UserFactory
 
@@ -486,3 +486,60 @@ def test_timetable_rearrangement_after_a_student_is_refused_whole(live_server, m
         second.start,
         third.start,
     )
+
+
+def _two_owners_remove_each_other(live_server):
+    """Two owners, each removing the other at the same moment, through the API."""
+    alice, bob = UserFactory(), UserFactory()
+    EventFactory(slug="shared", owners=[alice, bob])
+    jobs = [
+        (f"{live_server.url}/api/v1/events/shared/owners/{bob.pk}/", alice),
+        (f"{live_server.url}/api/v1/events/shared/owners/{alice.pk}/", bob),
+    ]
+    barrier = threading.Barrier(2)
+
+    def delete(job):
+        url, actor = job
+        token = Token.objects.get_or_create(user=actor)[0].key
+        barrier.wait()
+        return requests.delete(url, headers={"Authorization": f"Token {token}"}, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return sorted(r.status_code for r in pool.map(delete, jobs))
+
+
+def test_two_owners_removing_each_other_at_once_leave_one_owner(live_server, monkeypatch):
+    locked = owners._locked
+
+    def locked_then_dawdle(target):
+        # Hold the lock a while: the other request is then surely waiting for it.
+        row = locked(target)
+        time.sleep(0.2)
+        return row
+
+    monkeypatch.setattr(owners, "_locked", locked_then_dawdle)
+
+    codes = _two_owners_remove_each_other(live_server)
+
+    # The second finds itself removed already: it no longer manages the event.
+    assert codes == [204, 403]
+    assert Event.objects.get(slug="shared").owners.count() == 1
+
+
+def test_control_two_owners_removing_each_other_without_the_lock_leave_none(
+    live_server, monkeypatch
+):
+    both_read = threading.Barrier(2, timeout=30)
+
+    def unlocked_then_dawdle(target):
+        # Both read before either writes, however busy the machine: the race the lock closes.
+        row = type(target).objects.get(pk=target.pk)
+        both_read.wait()
+        return row
+
+    monkeypatch.setattr(owners, "_locked", unlocked_then_dawdle)
+
+    codes = _two_owners_remove_each_other(live_server)
+
+    assert codes == [204, 204]
+    assert Event.objects.get(slug="shared").owners.count() == 0

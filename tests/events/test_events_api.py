@@ -253,7 +253,7 @@ def test_organiser_registration_list_is_forbidden_for_others(event, user_api):
 
 
 def test_organiser_registration_list_query_count_is_constant(db, organiser_api):
-    event = EventFactory(slug="big", capacity=30)
+    event = EventFactory(slug="big", capacity=30, owners=[organiser_api.user])
     sessions = [SessionFactory(event=event, start=future(days=d)) for d in (3, 4)]
 
     def add_people(count):
@@ -296,7 +296,7 @@ def test_my_registrations_query_count_is_constant(db):
 
 
 def test_attendance_is_kept_per_session(db, organiser_api):
-    course = EventFactory(slug="llo-data", kind="llo_course")
+    course = EventFactory(slug="llo-data", kind="llo_course", owners=[organiser_api.user])
     sessions = [SessionFactory(event=course, start=future(days=d)) for d in (3, 10, 17)]
     registration = services.register_for_event(user=UserFactory(), event=course)
     url = f"/api/v1/registrations/{registration.pk}/attendance/"

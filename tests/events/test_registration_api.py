@@ -221,7 +221,7 @@ def test_cancel_after_event_started_is_refused(db, user):
 
 
 def test_organiser_may_cancel_after_start(db, user, organiser_api):
-    started = EventFactory(slug="started")
+    started = EventFactory(slug="started", owners=[organiser_api.user])
     SessionFactory(
         event=started,
         start=timezone.now() - timedelta(minutes=5),

@@ -170,7 +170,7 @@ def test_renaming_an_event_leaves_a_cancelled_room_booking_alone(organiser_api, 
 
 
 def test_check_in_records_who_and_when_once(organiser_api, monkeypatch):
-    course = EventFactory(slug="llo-data", kind="llo_course")
+    course = EventFactory(slug="llo-data", kind="llo_course", owners=[organiser_api.user])
     session = SessionFactory(event=course, start=future(days=3))
     registration = register_for_event(user=UserFactory(), event=course)
     url = f"/api/v1/registrations/{registration.pk}/attendance/"
@@ -188,7 +188,7 @@ def test_check_in_records_who_and_when_once(organiser_api, monkeypatch):
 
 
 def test_undoing_one_check_in_keeps_the_others_at_that_session(organiser_api):
-    course = EventFactory(slug="llo-data", kind="llo_course")
+    course = EventFactory(slug="llo-data", kind="llo_course", owners=[organiser_api.user])
     session = SessionFactory(event=course, start=future(days=3))
     first, second = (register_for_event(user=UserFactory(), event=course) for _ in range(2))
     for registration in (first, second):

@@ -175,12 +175,9 @@ def _cancel_registration(*, with_waitlist: bool) -> Case:
 def _session_change(*, removed: bool) -> Case:
     def arrange():
         event, session, users, _r = event_with_registrants(capacity=1, people=2)
-        return {
-            "event": event,
-            "session": session,
-            "confirmed": users[0],
-            "organiser": UserFactory(groups=["event_organisers"]),
-        }
+        organiser = UserFactory(groups=["event_organisers"])
+        event.owners.add(organiser)
+        return {"event": event, "session": session, "confirmed": users[0], "organiser": organiser}
 
     def act(w):
         session = w["session"]

@@ -230,7 +230,7 @@ def test_session_moved_after_its_reminder_is_reminded_again_for_the_new_time():
     organiser = UserFactory(groups=["event_organisers"])
     api = APIClient()
     api.force_authenticate(organiser)
-    EventFactory(slug="moved-session")
+    EventFactory(slug="moved-session", owners=[organiser])
     start, new_start = future(days=7, hour=10), future(days=8, hour=14)
     created = api.patch(
         "/api/v1/events/moved-session/",
