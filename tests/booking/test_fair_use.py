@@ -148,7 +148,7 @@ def test_sessions_of_events_are_exempt(labs, day):
 
     add_session(
         actor=organiser,
-        event=EventFactory(),
+        event=EventFactory(owners=[organiser]),
         spec=SessionSpec(start=at(day, "10:00"), end=at(day, "11:00"), room=labs[0]),
     )
 

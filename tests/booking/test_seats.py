@@ -204,7 +204,7 @@ def test_an_event_session_holds_a_seats_room_whole(lab, day):
     from events.services import SessionSpec, add_session
 
     organiser = UserFactory(groups=["event_organisers"])
-    event = EventFactory(capacity=40)
+    event = EventFactory(capacity=40, owners=[organiser])
     assert book(client_of(), lab, day, "10:00", "11:00").status_code == 201
 
     with pytest.raises(RegistrationError) as refused:
