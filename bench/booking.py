@@ -10,6 +10,11 @@ the ratio to /healthz and the queries one booking costs. Mail goes to a task que
 as in production (REDIS_URL, default redis://127.0.0.1:6379/12, on a queue of its own that
 is emptied afterwards). Exits non-zero when an invariant fails: every response 201, 2,000
 bookings made, no two live bookings of a room overlapping, buffers included.
+
+Then the seats rush: 2,000 one-seat bookings from 64 clients into one 24-seat room across
+one day (`--seats-only` runs only this), with the ratio to /healthz in the same run; most
+are refused (409), as a day holds far fewer. Checked afterwards in the database: no instant
+holds more than 24 seats, and every refused request's span has an instant that is full.
 """
 
 import argparse
@@ -41,13 +46,19 @@ ROOMS = 200
 DAYS = 250
 RUSH_ROOMS = 50
 RUSH_TITLE = "Bench rush"
+SEATS = 24
+SEATS_CLIENTS = 64
+SEATS_TITLE = "Bench seats"
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bookings", type=int, default=2000)
     add_server_arguments(parser, clients=16, port=8150)
-    parser.add_argument("--skip-reads", action="store_true", help="only the booking rush")
+    parser.add_argument("--skip-reads", action="store_true", help="only the booking rushes")
+    parser.add_argument(
+        "--seats-only", action="store_true", help="only the rush for the seats of a shared room"
+    )
     return parser.parse_args()
 
 
@@ -320,57 +331,186 @@ def check_invariants(results, count: int) -> bool:
     return all(checks.values())
 
 
+def against_health(args, requests, clients: int):
+    """`requests` from `clients` keep-alive clients against a fresh gunicorn, between two
+    halves of as many /healthz requests with the same clients (the machine's speed drifts).
+    Returns (requests/s, /healthz requests/s, results)."""
+    from django.db import connection
+
+    health = [("GET", "/healthz", requests[0][2], b"")] * len(requests)
+    connection.close()
+    server = start_server(args)
+    try:
+        send_all(args.port, health[:200], clients)  # warm up every worker and thread
+        half = len(health) // 2
+        before_elapsed, before = send_all(args.port, health[:half], clients)
+        elapsed, results = send_all(args.port, requests, clients)
+        after_elapsed, after = send_all(args.port, health[half:], clients)
+    finally:
+        stop_server(server)
+    health_results = before + after
+    health_rate = len(health_results) / (before_elapsed + after_elapsed)
+    print(
+        f"baseline /healthz:  {health_rate:.0f} requests/s "
+        f"({len(before) / before_elapsed:.0f} before, "
+        f"{len(after) / after_elapsed:.0f} after), {latency_line(health_results)}"
+    )
+    print(f"requests:           {len(results)} in {elapsed:.2f} s, {clients} clients")
+    return len(results) / elapsed, health_rate, results
+
+
+def room_rush(args, rooms, tokens, rng) -> bool:
+    from django.utils import timezone
+
+    tokens = tokens[: args.clients]
+    first_free_day = timezone.localdate() + timedelta(days=DAYS - 30 + 2)
+    queries = queries_per_booking(rooms[-1], tokens[0], first_free_day)
+    bodies = rush_work(rooms, first_free_day, args.bookings, rng)
+    bookings = [
+        ("POST", "/api/v1/bookings/", tokens[n % len(tokens)], json.dumps(body).encode())
+        for n, body in enumerate(bodies)
+    ]
+    print(f"booking rush: {args.bookings} bookings of whole rooms")
+    rate, health_rate, results = against_health(args, bookings, args.clients)
+    print(f"throughput:         {rate:.0f} bookings/s, {latency_line(results)}")
+    print(f"ratio:              {rate / health_rate:.2f} of /healthz")
+    print(f"queries per booking: {queries}")
+    return check_invariants(results, args.bookings)
+
+
+def seats_work(room, day, count: int, rng: random.Random) -> list[dict]:
+    """`count` one-seat bookings of 30 to 120 minutes, starting on a quarter hour, within
+    the room's 07:00-23:00 of `day`: far more than its seats hold, so most are refused."""
+    from booking.timezones import LOCAL_TZ
+
+    bodies = []
+    opens = datetime.combine(day, clock(7), LOCAL_TZ)
+    for _ in range(count):
+        minutes = rng.choice([30, 60, 90, 120])
+        start = opens + timedelta(minutes=15 * rng.randrange((16 * 60 - minutes) // 15 + 1))
+        end = start + timedelta(minutes=minutes)
+        bodies.append(
+            {
+                "room": room.slug,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "attendees": 1,
+                "title": SEATS_TITLE,
+            }
+        )
+    return bodies
+
+
+def seats_room(location):
+    from booking.models import BookingMode, Room, RoomKind
+
+    return Room.objects.create(
+        slug="bench-seats",
+        name="Bench shared room",
+        location=location,
+        kind=RoomKind.WORKSPACE,
+        capacity=SEATS,
+        booking_mode=BookingMode.SEATS,
+        bookable_by=["hu", "municipality", "partner"],
+        max_days_ahead=400,
+    )
+
+
+def seats_rush(args, location, tokens, rng) -> bool:
+    """2,000 one-seat bookings from 64 clients into one 24-seat room across a day."""
+    from django.utils import timezone
+
+    room = seats_room(location)
+    day = timezone.localdate() + timedelta(days=DAYS + 10)
+    bodies = seats_work(room, day, args.bookings, rng)
+    requests = [
+        ("POST", "/api/v1/bookings/", tokens[n % len(tokens)], json.dumps(body).encode())
+        for n, body in enumerate(bodies)
+    ]
+    print(f"seats rush: {args.bookings} one-seat bookings into one {SEATS}-seat room, one day")
+    rate, health_rate, results = against_health(args, requests, SEATS_CLIENTS)
+    statuses = collections.Counter(status for _latency, status, _body in results)
+    print(
+        f"throughput:         {rate:.0f} requests/s ({statuses[201]} booked, "
+        f"{statuses[409]} refused: no seat left), {latency_line(results)}"
+    )
+    print(f"ratio:              {rate / health_rate:.2f} of /healthz")
+    return check_seats(room, results)
+
+
+def most_seats_held(room) -> int:
+    """The most seats live bookings of `room` hold at any instant, asked of the database:
+    the load only grows where a booking starts, so those are the instants to look at."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT coalesce(max(held), 0) FROM (
+                SELECT (SELECT sum(other.attendees) FROM booking_booking other
+                        WHERE other.room_id = b.room_id
+                          AND other.status IN ('pending', 'confirmed')
+                          AND other.start <= b.start AND other.blocked_until > b.start) AS held
+                FROM booking_booking b
+                WHERE b.room_id = %s AND b.status IN ('pending', 'confirmed')
+            ) AS instants
+            """,
+            [room.pk],
+        )
+        return cursor.fetchone()[0]
+
+
+def check_seats(room, results) -> bool:
+    from django.utils.dateparse import parse_datetime
+
+    from booking import seats
+    from booking.models import Booking
+
+    statuses = collections.Counter(status for _latency, status, _body in results)
+    live = Booking.objects.filter(room=room).live()
+    holds = [(b.start, b.blocked_until, b.attendees) for b in live]
+    made = {json.loads(body)["id"] for _latency, status, body in results if status == 201}
+    # Bookings are only ever added here, so a refusal must still be true at the end: some
+    # instant of the refused span has every seat taken.
+    refused_spans = [
+        (parse_datetime(span["start"]), parse_datetime(span["end"]))
+        for _latency, status, body in results
+        if status == 409
+        for span in [json.loads(body)["conflicts"][0]]
+    ]
+    full_where_refused = all(seats.short_spans(holds, span, SEATS, 1) for span in refused_spans)
+    held = most_seats_held(room)
+    checks = {
+        f"only 201 and 409 ({dict(statuses)})": set(statuses) <= {201, 409},
+        f"{statuses[201]} bookings in the database": live.count() == statuses[201] == len(made),
+        f"no instant holds more than {SEATS} seats (most held: {held})": held <= SEATS,
+        "every refusal names a span that is full": full_where_refused,
+    }
+    for name, ok in checks.items():
+        print(f"  [{'ok' if ok else 'FAIL'}] {name}")
+    return all(checks.values())
+
+
 def main():
     args = parse_args()
     bench_environment()
     setup_django()
     from django.core.management import call_command
-    from django.db import connection
-    from django.utils import timezone
 
     rng = random.Random(2026)
     call_command("migrate", verbosity=0, interactive=False)
     clean()
     began = time.perf_counter()
-    rooms, users, tokens, first_day = seed(args.clients, rng)
+    rooms, users, tokens, first_day = seed(max(args.clients, SEATS_CLIENTS), rng)
     print(f"seeded {len(rooms)} rooms and {len(rooms) * DAYS * 2} bookings")
     print(f"  in {time.perf_counter() - began:.1f} s")
+    ok = True
     try:
-        if not args.skip_reads:
+        if not args.skip_reads and not args.seats_only:
             bench_reads(rooms, users[0], first_day, rng)
-        first_free_day = timezone.localdate() + timedelta(days=DAYS - 30 + 2)
-        queries = queries_per_booking(rooms[-1], tokens[0], first_free_day)
-        bodies = rush_work(rooms, first_free_day, args.bookings, rng)
-        bookings = [
-            ("POST", "/api/v1/bookings/", tokens[n % len(tokens)], json.dumps(body).encode())
-            for n, body in enumerate(bodies)
-        ]
-        health = [("GET", "/healthz", tokens[0], b"")] * args.bookings
-        connection.close()
-        server = start_server(args)
-        try:
-            send_all(args.port, health[:200], args.clients)  # warm up every worker and thread
-            # The baseline before and after the rush: the machine's speed drifts.
-            half = len(health) // 2
-            before_elapsed, before = send_all(args.port, health[:half], args.clients)
-            elapsed, results = send_all(args.port, bookings, args.clients)
-            after_elapsed, after = send_all(args.port, health[half:], args.clients)
-        finally:
-            stop_server(server)
-        health_results = before + after
-        health_elapsed = before_elapsed + after_elapsed
-        health_rate = len(health_results) / health_elapsed
-        rate = len(results) / elapsed
-        print(
-            f"baseline /healthz:  {health_rate:.0f} requests/s "
-            f"({len(before) / before_elapsed:.0f} before the rush, "
-            f"{len(after) / after_elapsed:.0f} after), {latency_line(health_results)}"
-        )
-        print(f"bookings:           {len(results)} in {elapsed:.2f} s, {args.clients} clients")
-        print(f"throughput:         {rate:.0f} bookings/s, {latency_line(results)}")
-        print(f"ratio:              {rate / health_rate:.2f} of /healthz")
-        print(f"queries per booking: {queries}")
-        ok = check_invariants(results, args.bookings)
+        if not args.seats_only:
+            ok = room_rush(args, rooms, tokens, rng) and ok
+        ok = seats_rush(args, rooms[0].location, tokens, rng) and ok
     finally:
         clean()
         forget_queue()

@@ -13,7 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from booking import services
 from booking.errors import BookingError
-from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room, Series
+from booking.models import (
+    Booking,
+    BookingStatus,
+    Closure,
+    FairUseLimit,
+    Location,
+    OpeningHours,
+    Room,
+    Series,
+)
 from booking.photos import open_checked
 from booking.services import facilities as facility_services
 from booking.services.facilities import ROOM_FIELDS, set_room_photo
@@ -132,11 +141,12 @@ class RoomAdmin(admin.ModelAdmin):
         "location",
         "kind",
         "capacity",
+        "booking_mode",
         "requires_approval",
         "buffer_minutes",
         "is_active",
     ]
-    list_filter = ["location", "kind", "requires_approval", "is_active"]
+    list_filter = ["location", "kind", "booking_mode", "requires_approval", "is_active"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["location"]
@@ -256,3 +266,18 @@ class SeriesAdmin(admin.ModelAdmin):
     list_display = ["room", "user", "rrule", "created_at"]
     list_filter = ["room__location", "room"]
     list_select_related = ["room", "user"]
+
+
+@admin.register(FairUseLimit)
+class FairUseLimitAdmin(admin.ModelAdmin):
+    list_display = [
+        "room_kind",
+        "affiliation",
+        "organisation",
+        "max_hours_per_week",
+        "max_future_bookings",
+        "max_days_ahead",
+    ]
+    list_filter = ["room_kind", "affiliation"]
+    list_select_related = ["organisation"]
+    autocomplete_fields = ["organisation"]

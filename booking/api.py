@@ -119,7 +119,10 @@ class RoomViewSet(FacilityViewSet):
             {
                 "room": room.slug,
                 "busy": [spans_json(i) for i in result.busy],
-                "free": [spans_json(i) for i in result.free],
+                "free": [
+                    {**spans_json((start, end)), "seats_left": left}
+                    for start, end, left in result.seats_left
+                ],
             }
         )
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.utils import timezone
 
 from booking import intervals, rules
-from booking.models import Room
+from booking.models import BookingMode, Room
 from booking.selectors import Availability
 from booking.timezones import LOCAL_TZ
 
@@ -27,6 +27,7 @@ class Cell:
     # BUSY, CLOSURE, CLOSED (outside opening hours) or OVER
     closed_because: str  # CLOSURE's reason
     offered_end: datetime  # the end the booking form is offered: a length the room allows
+    seats_left: int | None = None  # FREE or PARTLY_FREE in a seats room: the fewest left
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class FreeSpan:
     start: datetime  # Amsterdam time
     end: datetime
     offered_end: datetime  # the end the booking form is offered: a length the room allows
+    seats_left: int | None = None  # in a seats room: the fewest left in the span
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,15 @@ def _free_spans(availability: Availability, day: intervals.Interval, now: dateti
     for start, end in intervals.intersect(availability.free, [day]):
         offered = offer(availability.room, start, end, now)
         if offered is not None:
-            spans.append(FreeSpan(offered[0], local(end), offered[1]))
+            left = _seats_left(availability, offered[0], end)
+            spans.append(FreeSpan(offered[0], local(end), offered[1], left))
     return spans
+
+
+def _seats_left(availability: Availability, start: datetime, end: datetime) -> int | None:
+    if availability.room.booking_mode != BookingMode.SEATS:
+        return None
+    return availability.fewest_seats_left(start, end)
 
 
 def _cell(availability: Availability, hour: intervals.Interval, now: datetime) -> Cell:
@@ -140,10 +149,12 @@ def _cell(availability: Availability, hour: intervals.Interval, now: datetime) -
         state = BUSY
     reason = availability.closure_reason(start, end) if state == BUSY else None
     offered_end = local(start.astimezone(UTC) + offered_length(room))
+    free_part = (max(start, now), end) if state == PARTLY_FREE else hour
     return Cell(
         start=start,
         end=end,
         state=CLOSURE if reason is not None else state,
         closed_because=reason or "",
         offered_end=offered_end,
+        seats_left=_seats_left(availability, *free_part) if state in (FREE, PARTLY_FREE) else None,
     )

@@ -13,11 +13,12 @@ from PIL import Image, ImageDraw
 
 from accounts.demo import MBO_SLUG
 from booking.errors import BookingError
-from booking.models import Booking, Location, Room, RoomKind
+from booking.models import Booking, BookingMode, Location, Room, RoomKind
 from booking.services import create_booking
 from booking.services.facilities import (
     save_location,
     save_room,
+    set_fair_use_limit,
     set_room_organisations,
     set_room_photo,
 )
@@ -41,8 +42,11 @@ LOCATIONS = [
 EVERYONE_BUT_PUBLIC = ["hu", "municipality", "partner"]
 # slug, name, location, kind, capacity, extra rules, amenities, description
 ROOMS = [
-    ("redactielab", "Redactielab", 0, RoomKind.LAB, 24, {}, ["newsroom screens", "16 iMacs"],
-     "The journalism students' newsroom: desks, news wall and a live-blog corner."),
+    ("redactielab", "Redactielab", 0, RoomKind.LAB, 24,
+     {"booking_mode": BookingMode.SEATS, "desks": [f"Redactieplek {n}" for n in range(1, 25)]},
+     ["newsroom screens", "16 iMacs"],
+     "De redactie van de journalistiekstudenten: 24 bureaus, een nieuwsmuur en een hoek voor "
+     "liveblogs. Je boekt een plek per persoon."),
     ("podcaststudio", "Podcaststudio", 0, RoomKind.STUDIO, 4,
      {"buffer_minutes": 15, "max_duration_minutes": 240}, ["4 Shure SM7B", "RodeCaster Pro II"],
      "Sound-treated studio for podcasts and radio, four microphones."),
@@ -66,8 +70,11 @@ ROOMS = [
      {"requires_approval": True, "bookable_by": ["hu", "municipality"], "buffer_minutes": 30},
      ["stage", "streaming", "hearing loop"], "The hall for Dutch Media Week sessions."),
     ("flexplekken", "Flexplekken", 1, RoomKind.WORKSPACE, 20,
-     {"bookable_by": ["hu", "municipality", "partner", "public"]}, ["wifi", "coffee"],
-     "Open workspace for students and Media Park partners."),
+     {"bookable_by": ["hu", "municipality", "partner", "public"],
+      "booking_mode": BookingMode.SEATS, "desks": [f"Flexplek {n}" for n in range(1, 21)]},
+     ["wifi", "coffee"],
+     "Open werkruimte voor studenten en partners van het Media Park. Je boekt een plek per "
+     "persoon."),
     ("vergaderruimte-gooi", "Vergaderruimte 't Gooi", 1, RoomKind.MEETING_ROOM, 12, {},
      ["video conferencing"], "Meeting room for project teams with partners."),
 ]  # fmt: skip
@@ -83,6 +90,7 @@ COLOURS = {
 WEEK = [
     ("redactielab", 0, "09:00", "12:30", "teacher", "Redactieoverleg en nieuwsdienst", 20),
     ("redactielab", 1, "09:00", "17:00", "student", "Nieuwsdienst Hilversum Nu", 12),
+    ("redactielab", 1, "10:00", "15:00", "student2", "Eindredactie studentenkrant", 4),
     ("redactielab", 3, "13:00", "17:00", "teacher", "Werkcollege datajournalistiek", 22),
     ("podcaststudio", 0, "10:00", "12:00", "student", "Podcast De Mediapark-week", 3),
     ("podcaststudio", 2, "14:00", "16:00", "student2", "Interview wethouder", 2),
@@ -94,6 +102,14 @@ WEEK = [
     ("greenscreen-studio", 2, "09:00", "12:00", "student", "Opname weerbericht", 6),
     ("leslokaal-1-12", 3, "18:30", "21:00", "teacher", "LLO: AI in de redactie", 18),
     ("vergaderruimte-gooi", 4, "14:00", "15:30", "partner", "Kennismaking stagiairs", 8),
+    ("flexplekken", 2, "09:00", "17:00", "partner", "Flexwerken", 1),
+]
+# Fair use of the shared rooms: room kind, affiliation, hours a week, upcoming bookings, days
+# ahead. Students of the HU share the labs; the public shares the flex desks with everyone.
+FAIR_USE = [
+    (RoomKind.LAB, "", 12, 5, 21),
+    (RoomKind.WORKSPACE, "", 20, 5, 14),
+    (RoomKind.WORKSPACE, "public", 8, 2, 7),
 ]
 
 
@@ -161,9 +177,10 @@ def seed_week(rooms: dict[str, Room], users: dict) -> None:
         day = monday + timedelta(days=weekday)
         begin = datetime.combine(day, time.fromisoformat(start), LOCAL_TZ)
         finish = datetime.combine(day, time.fromisoformat(end), LOCAL_TZ)
+        # Held on behalf, yet in a seats room only the seats the people need.
         create_booking(
             user=users[user_key], room=rooms[slug], start=begin, end=finish, title=title,
-            attendees=attendees, public_title=True, on_behalf=True,
+            attendees=attendees, public_title=True, on_behalf=True, whole_room=False,
         )  # fmt: skip
     next_week = monday + timedelta(days=7)
     for slug, user_key, title in [
@@ -197,6 +214,17 @@ def seed_organisation_rules(rooms: dict[str, Room], organisations: dict) -> None
             )
 
 
+def seed_fair_use() -> None:
+    for kind, affiliation, hours, upcoming, days in FAIR_USE:
+        set_fair_use_limit(
+            room_kind=kind,
+            affiliation=affiliation,
+            max_hours_per_week=hours,
+            max_future_bookings=upcoming,
+            max_days_ahead=days,
+        )
+
+
 # The XR-lab's own lecturer approves its requests, not the facility desk (booking.managers).
 ROOM_MANAGERS = {"xr-lab": ["teacher"]}
 
@@ -209,6 +237,7 @@ def seed_room_managers(rooms: dict[str, Room], users: dict) -> None:
 def seed(context: dict) -> None:
     locations = seed_locations()
     rooms = seed_rooms(locations)
+    seed_fair_use()
     seed_organisation_rules(rooms, context["organisations"])
     seed_room_managers(rooms, context["users"])
     seed_week(rooms, context["users"])

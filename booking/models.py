@@ -89,6 +89,11 @@ class RoomKind(models.TextChoices):
     AUDITORIUM = "auditorium", _("Auditorium")
 
 
+class BookingMode(models.TextChoices):
+    ROOM = "room", _("Whole room")
+    SEATS = "seats", _("Seats")
+
+
 class Room(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=150)
@@ -130,6 +135,20 @@ class Room(models.Model):
     max_days_ahead = models.PositiveIntegerField(_("bookable days ahead"), default=90)
     min_notice_minutes = models.PositiveIntegerField(_("minimum notice (minutes)"), default=0)
     buffer_minutes = models.PositiveIntegerField(_("buffer between bookings (minutes)"), default=0)
+    booking_mode = models.CharField(
+        _("booking mode"),
+        max_length=10,
+        choices=BookingMode.choices,
+        default=BookingMode.ROOM,
+        help_text=_(
+            "Whole room: a booking takes the room. Seats: a booking takes its attendees' "
+            "seats, and the room holds at most its capacity at any moment."
+        ),
+    )
+    # Labels of the desks of a seats room, shown on its page (a desk map is a later step).
+    desks = ArrayField(
+        models.CharField(max_length=40), verbose_name=_("desks"), default=list, blank=True
+    )
     # A room that needs check-in frees bookings nobody showed up for (booking.check_in).
     check_in_required = models.BooleanField(
         _("check-in required"),
@@ -357,6 +376,14 @@ class Booking(models.Model):
         verbose_name=_("organisation when booked"),
     )
 
+    # Set when the booking is made, from the room's mode (and True for an event's session,
+    # which holds a seats room whole). Stored on the booking because the exclusion
+    # constraint's condition can read only the booking's own row, never its room's: seat
+    # bookings must fall outside it, as they may share time up to the room's capacity.
+    takes_whole_room = models.BooleanField(
+        _("takes the whole room"), default=True, db_default=True, editable=False
+    )
+
     objects = BookingQuerySet.as_manager()
 
     class Meta:
@@ -382,7 +409,9 @@ class Booking(models.Model):
                     ("room", RangeOperators.EQUAL),
                     (TsTzRange("start", "blocked_until"), RangeOperators.OVERLAPS),
                 ],
-                condition=Q(status__in=["pending", "confirmed"]),
+                # Seat bookings share time; the room lock and the count of seats in the
+                # booking's statement (booking.services.bookings) guard them.
+                condition=Q(status__in=["pending", "confirmed"], takes_whole_room=True),
             ),
         ]
         indexes = [
@@ -409,3 +438,57 @@ class Booking(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+    @property
+    def seats(self) -> int | None:
+        """The seats this booking takes; None when it takes the whole room."""
+        return None if self.takes_whole_room else self.attendees
+
+
+class FairUseLimit(models.Model):
+    """How much one person may book of one kind of room: for everyone (no affiliation and
+    no organisation), for an affiliation, or for the members of an organisation. The most
+    specific limit that matches a person holds (organisation, then affiliation, then
+    everyone); an empty field sets no limit of that sort."""
+
+    room_kind = models.CharField(_("kind of room"), max_length=20, choices=RoomKind.choices)
+    affiliation = models.CharField(
+        _("affiliation"), max_length=20, choices=Affiliation.choices, blank=True
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="fair_use_limits",
+        verbose_name=_("organisation"),
+    )
+    max_hours_per_week = models.PositiveIntegerField(
+        _("hours per person per week"), null=True, blank=True
+    )
+    max_future_bookings = models.PositiveIntegerField(
+        _("upcoming bookings per person"), null=True, blank=True
+    )
+    max_days_ahead = models.PositiveIntegerField(_("bookable days ahead"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["room_kind", "affiliation", "organisation"]
+        verbose_name = _("fair-use limit")
+        verbose_name_plural = _("fair-use limits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room_kind", "affiliation", "organisation"],
+                nulls_distinct=False,
+                name="booking_fairuselimit_one_per_group",
+                violation_error_message=_("This group already has a limit for this kind of room."),
+            ),
+            models.CheckConstraint(
+                condition=Q(affiliation="") | Q(organisation__isnull=True),
+                name="booking_fairuselimit_affiliation_or_organisation",
+                violation_error_message=_("Name an affiliation or an organisation, not both."),
+            ),
+        ]
+
+    def __str__(self):
+        group = self.organisation or self.get_affiliation_display() or _("everyone")
+        return f"{self.get_room_kind_display()}: {group}"

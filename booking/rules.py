@@ -7,7 +7,7 @@ Services call these in order: cheap checks on the input first, the database ones
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from django.db.models import Q, Value
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from accounts.roles import is_facility_manager
 from accounts.selectors import email_is_verified
 from booking import intervals
+from booking import seats as seats_of
 from booking.errors import BookingError
-from booking.models import Booking, Closure, Room
+from booking.models import Booking, BookingMode, Closure, Room
 from booking.timezones import LOCAL_TZ
 
 
@@ -44,9 +45,13 @@ def check_span(start: datetime, end: datetime) -> None:
         raise BookingError(_("The end must be after the start."), field="end")
 
 
+def room_inactive_error() -> BookingError:
+    return BookingError(_("This room cannot be booked at the moment."), field="room")
+
+
 def check_room_active(room: Room) -> None:
     if not room.is_active:
-        raise BookingError(_("This room cannot be booked at the moment."), field="room")
+        raise room_inactive_error()
 
 
 def room_admits(room: Room, affiliation: str, organisation_id: int | None) -> bool:
@@ -83,7 +88,29 @@ def check_booker(user, room: Room) -> None:
     )
 
 
-def check_attendees(room: Room, attendees: int, *, on_behalf: bool) -> None:
+def takes_whole_room(room: Room, *, on_behalf: bool) -> bool:
+    """Whether a new booking takes the whole room: always, but in a seats room, where only
+    an event's session or staff booking on behalf of one holds the room whole."""
+    return room.booking_mode != BookingMode.SEATS or on_behalf
+
+
+def check_attendees(
+    room: Room, attendees: int, *, on_behalf: bool, whole_room: bool | None = None
+) -> None:
+    """`whole_room`: whether the booking takes the room whole, if not as `takes_whole_room`
+    decides; seats are checked against the capacity even on behalf."""
+    if whole_room is None:
+        whole_room = takes_whole_room(room, on_behalf=on_behalf)
+    if not whole_room:
+        if attendees < 1:
+            raise BookingError(_("Book at least one seat."), field="attendees")
+        if attendees > room.capacity:
+            raise BookingError(
+                _("%(room)s has %(capacity)d seats: book at most %(capacity)d.")
+                % {"room": room.name, "capacity": room.capacity},
+                field="attendees",
+            )
+        return
     if attendees < 1:
         raise BookingError(_("At least one person must attend."), field="attendees")
     if not on_behalf and attendees > room.capacity:
@@ -219,11 +246,71 @@ def clash_error(room: Room, clashes: list[Booking] | list["Obstacle"]) -> Bookin
 
 
 def check_no_clash(
-    room: Room, start: datetime, end: datetime, exclude_ids: tuple[int, ...] = ()
+    room: Room,
+    start: datetime,
+    end: datetime,
+    exclude_ids: tuple[int, ...] = (),
+    *,
+    seats: int | None = None,
 ) -> None:
+    """No live booking in the way of [start, end): of a whole room (`seats` None), none at
+    all; of `seats` seats, enough left at every instant. Call with the room locked."""
+    if seats is not None:
+        check_seats(room, start, end, seats, exclude_ids)
+        return
     clashes = clashing_bookings(room, start, end, exclude_ids)
     if clashes:
         raise clash_error(room, clashes)
+
+
+def held_seats(
+    room: Room, start: datetime, end: datetime, exclude_ids: tuple[int, ...] = ()
+) -> list[seats_of.Hold]:
+    """The seats held by live bookings of `room` that a booking of [start, end) shares
+    time with (buffers included): a booking of the whole room holds them all."""
+    found = (
+        Booking.objects.of_room(room)
+        .blocking(start, end)
+        .exclude(pk__in=exclude_ids)
+        .values_list("start", "blocked_until", "takes_whole_room", "attendees")
+    )
+    return [
+        (since, until, room.capacity if whole else attendees)
+        for since, until, whole, attendees in found
+    ]
+
+
+def seats_error(room: Room, short: list[seats_of.Segment], wanted: int) -> BookingError:
+    since, until, left = short[0]
+    values = {
+        "room": room.name,
+        "start": local_label(since),
+        "end": local_label(until),
+        "left": left,
+        "capacity": room.capacity,
+        "wanted": wanted,
+    }
+    if left == 0:
+        message = _("%(room)s is full from %(start)s to %(end)s. Choose another time.")
+    else:
+        message = _(
+            "%(room)s has %(left)d of %(capacity)d seats left from %(start)s to %(end)s, "
+            "and you asked for %(wanted)d. Book fewer seats or another time."
+        )
+    return BookingError(
+        message % values, code="conflict", conflicts=[(s, u) for s, u, _left in short]
+    )
+
+
+def check_seats(
+    room: Room, start: datetime, end: datetime, wanted: int, exclude_ids: tuple[int, ...] = ()
+) -> None:
+    """`wanted` seats free at every instant the booking holds them: [start, end + buffer)."""
+    _blocked_from, holds_until = blocked_span(room, start, end)
+    held = held_seats(room, start, end, exclude_ids)
+    short = seats_of.short_spans(held, (start, holds_until), room.capacity, wanted)
+    if short:
+        raise seats_error(room, short, wanted)
 
 
 class Obstacle(NamedTuple):
@@ -235,29 +322,57 @@ class Obstacle(NamedTuple):
 
 
 def check_free(
-    room: Room, start: datetime, end: datetime, exclude_ids: tuple[int, ...] = ()
+    room: Room,
+    start: datetime,
+    end: datetime,
+    exclude_ids: tuple[int, ...] = (),
+    *,
+    seats: int | None = None,
 ) -> None:
-    """No closure and no live booking in the way: `check_closures` then `check_no_clash`,
-    asked in one query, as a booking in a rush does once it holds the room lock."""
+    """No closure and no live booking in the way (of `seats` seats: enough left at every
+    instant): `check_closures` then `check_no_clash`, asked in one query, as a booking in a
+    rush does once it holds the room lock."""
     closures = (
         Closure.objects.filter(start__lt=end, end__gt=start)
         .filter(Q(room=room) | Q(location_id=room.location_id))
-        .annotate(kind=Value("closure"))
-        .values_list("kind", "start", "end", "reason")
+        .annotate(
+            kind=Value("closure"),
+            until=F("end"),
+            seats=Value(0, output_field=IntegerField()),
+        )
+        .values_list("kind", "start", "end", "reason", "until", "seats")
         .order_by()
     )
     bookings = (
         Booking.objects.of_room(room)
         .blocking(start, end)
         .exclude(pk__in=exclude_ids)
-        .annotate(kind=Value("booking"), reason=Value(""))
-        .values_list("kind", "start", "end", "reason")
+        .annotate(
+            kind=Value("booking"),
+            reason=Value(""),
+            seats=Case(
+                When(takes_whole_room=True, then=Value(room.capacity)),
+                default=F("attendees"),
+                output_field=IntegerField(),
+            ),
+        )
+        .values_list("kind", "start", "end", "reason", "blocked_until", "seats")
         .order_by()
     )
     found: dict[str, list[Obstacle]] = {"closure": [], "booking": []}
-    for kind, *fields in closures.union(bookings, all=True).order_by("start"):
-        found[kind].append(Obstacle(*fields))
+    held: list[seats_of.Hold] = []
+    for kind, since, until, reason, holds_until, taken in closures.union(
+        bookings, all=True
+    ).order_by("start"):
+        found[kind].append(Obstacle(since, until, reason))
+        if kind == "booking":
+            held.append((since, holds_until, taken))
     if found["closure"]:
         raise closure_error(room, found["closure"])
-    if found["booking"]:
+    if seats is not None:
+        _blocked_from, holds_until = blocked_span(room, start, end)
+        short = seats_of.short_spans(held, (start, holds_until), room.capacity, seats)
+        if short:
+            raise seats_error(room, short, seats)
+    elif found["booking"]:
         raise clash_error(room, found["booking"])

@@ -7,13 +7,23 @@ from datetime import datetime, time
 from django.contrib.auth.models import Group
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 
 from accounts.models import User
 from accounts.roles import ROLE_GROUPS, is_facility_manager, remember_role_groups
-from booking import intervals, managers
-from booking.models import Booking, Closure, Location, OpeningHours, Room
+from booking import intervals, managers, seats
+from booking.models import (
+    LIVE_STATUSES,
+    Booking,
+    BookingMode,
+    Closure,
+    FairUseLimit,
+    Location,
+    OpeningHours,
+    Room,
+)
 from booking.timezones import LOCAL_TZ
 
 
@@ -50,6 +60,11 @@ def _sql_names() -> dict[str, str]:
         "hours": quote(OpeningHours._meta.db_table),
         "hours_location": quote(OpeningHours._meta.get_field("location").column),
         "group": quote(Group._meta.db_table),
+        "limit": quote(FairUseLimit._meta.db_table),
+        "limit_kind": quote(FairUseLimit._meta.get_field("room_kind").column),
+        "limit_affiliation": quote(FairUseLimit._meta.get_field("affiliation").column),
+        "limit_organisation": quote(FairUseLimit._meta.get_field("organisation").column),
+        "room_kind": quote(Room._meta.get_field("kind").column),
         "user_groups": quote(user_groups.db_table),
         "user_groups_user": quote(user_groups.get_field("user").column),
         "user_groups_group": quote(user_groups.get_field("group").column),
@@ -77,10 +92,12 @@ def _m2m_names(model, relation: str) -> dict[str, str]:
 
 # What a booking needs to know of its room, in one query: the room, its location, the
 # location's opening hours, the booker's role groups (whether a facility manager books
-# decides approval and who may book) and, in a room that needs approval, whether the booker
-# manages it (booking.managers: then they need no one's approval). Written in SQL, with the
-# names taken from the models, because compiling the same query through the ORM cost more
-# than the rest of a booking.
+# decides approval and who may book), in a room that needs approval, whether the booker
+# manages it (booking.managers: then they need no one's approval), and the fair-use limits
+# that may hold for the booker (booking.quotas.most_specific picks one), so a booking
+# without a limit costs no query more. Written in SQL, with the names taken from the
+# models, because compiling the same query through the ORM cost more than the rest of a
+# booking.
 _ROOM_FOR_BOOKING_SQL = """
 SELECT {room_columns}, {location_columns},
        ARRAY(SELECT json_build_object('weekday', h.weekday, 'opens', h.opens,
@@ -89,6 +106,17 @@ SELECT {room_columns}, {location_columns},
        ARRAY(SELECT g.name FROM {group} AS g
              JOIN {user_groups} AS ug ON ug.{user_groups_group} = g.id
              WHERE ug.{user_groups_user} = %(user)s AND g.name = ANY(%(role_groups)s)),
+       ARRAY(SELECT json_build_object('room_kind', f.{limit_kind},
+                                      'affiliation', f.{limit_affiliation},
+                                      'organisation_id', f.{limit_organisation},
+                                      'max_hours_per_week', f.max_hours_per_week,
+                                      'max_future_bookings', f.max_future_bookings,
+                                      'max_days_ahead', f.max_days_ahead)
+             FROM {limit} AS f
+             WHERE f.{limit_kind} = r.{room_kind}
+               AND (f.{limit_organisation} = %(organisation)s
+                    OR f.{limit_organisation} IS NULL
+                       AND f.{limit_affiliation} IN ('', %(affiliation)s))),
        CASE WHEN NOT r.{room_requires_approval} THEN false ELSE EXISTS (
            SELECT FROM {room_managers} AS m
            WHERE m.{room_managers_owner} = r.id AND m.{room_managers_member} = %(user)s
@@ -122,7 +150,16 @@ def room_for_booking(user, *, slug: str | None = None, pk: int | None = None) ->
     rules.opening_problem reads), and the user's role groups are remembered on `user`."""
     sql, key = (_ROOM_BY_SLUG_SQL, slug) if slug is not None else (_ROOM_BY_ID_SQL, pk)
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"key": key, "user": user.pk, "role_groups": list(ROLE_GROUPS)})
+        cursor.execute(
+            sql,
+            {
+                "key": key,
+                "user": user.pk,
+                "role_groups": list(ROLE_GROUPS),
+                "affiliation": getattr(user, "affiliation", "") or "",
+                "organisation": getattr(user, "organisation_id", None),
+            },
+        )
         row = cursor.fetchone()
     if row is None:
         return None
@@ -133,7 +170,8 @@ def room_for_booking(user, *, slug: str | None = None, pk: int | None = None) ->
     room.location = Location.from_db(
         connection.alias, location_fields, row[split : split + len(location_fields)]
     )
-    room.week_hours_json, role_groups, room.managed_by_booker = row[-3:]
+    room.week_hours_json, role_groups, room.fair_use_limits_json, room.managed_by_booker = row[-4:]
+    room.fair_use_limits_for = user.pk
     room.week_hours = week_hours(room)
     remember_role_groups(user, role_groups)
     return room
@@ -161,6 +199,14 @@ class Availability:
     free: list[intervals.Interval]
     # The closures among `busy`, with their reasons: a page says "closed: reason" there.
     closures: list[tuple[datetime, datetime, str]]
+    # `free` as (start, end, seats left), split where the seats left change: the capacity
+    # all along in a whole room; in a seats room, busy is where no seat is left.
+    seats_left: list[tuple[datetime, datetime, int]]
+
+    def fewest_seats_left(self, start: datetime, end: datetime) -> int | None:
+        """The fewest seats left at any free instant of [start, end), None if none is free."""
+        found = [left for since, until, left in self.seats_left if since < end and until > start]
+        return min(found) if found else None
 
     def closure_reason(self, start: datetime, end: datetime) -> str | None:
         """The reason of the closure that covers all of [start, end), if one does."""
@@ -189,13 +235,18 @@ def location_availability(rooms: list[Room], start: datetime, end: datetime) -> 
     location_id = rooms[0].location_id
     open_spans = intervals.opening_intervals(opening_hours_by_weekday(location_id), span, LOCAL_TZ)
     taken: dict[int, list[intervals.Interval]] = defaultdict(list)
+    held: dict[int, list[seats.Hold]] = defaultdict(list)
+    capacity = {room.pk: room.capacity for room in rooms}
     bookings = (
         Booking.objects.filter(room__in=rooms)
         .blocking(start, end)
-        .values_list("room_id", "blocked_from", "blocked_until")
+        .values_list(
+            "room_id", "start", "blocked_from", "blocked_until", "takes_whole_room", "attendees"
+        )
     )
-    for room_id, blocked_from, blocked_until in bookings:
+    for room_id, since, blocked_from, blocked_until, whole, attendees in bookings:
         taken[room_id].append((blocked_from, blocked_until))
+        held[room_id].append((since, blocked_until, capacity[room_id] if whole else attendees))
     closures: dict[int | None, list[tuple[datetime, datetime, str]]] = defaultdict(list)
     found = (
         Closure.objects.filter(Q(room__in=rooms) | Q(location_id=location_id))
@@ -207,19 +258,93 @@ def location_availability(rooms: list[Room], start: datetime, end: datetime) -> 
     result = []
     for room in rooms:
         closed = closures[None] + closures[room.pk]
-        taken_or_closed = taken[room.pk] + [(s, e) for s, e, _reason in closed]
-        busy = intervals.intersect(taken_or_closed, open_spans)
-        free = intervals.subtract(open_spans, busy)
+        closed_spans = [(s, e) for s, e, _reason in closed]
+        if room.booking_mode == BookingMode.SEATS:
+            # Seats left wherever it is open and not closed; busy where none is left.
+            seats_left = seats.seats_left(
+                held[room.pk], intervals.subtract(open_spans, closed_spans), room.capacity
+            )
+            free = intervals.normalise((since, until) for since, until, _left in seats_left)
+            busy = intervals.subtract(open_spans, free)
+        else:
+            busy = intervals.intersect(taken[room.pk] + closed_spans, open_spans)
+            free = intervals.subtract(open_spans, busy)
+            seats_left = [(since, until, room.capacity) for since, until in free]
         result.append(
             Availability(
-                room=room, span=span, open=open_spans, busy=busy, free=free, closures=closed
+                room=room,
+                span=span,
+                open=open_spans,
+                busy=busy,
+                free=free,
+                closures=closed,
+                seats_left=seats_left,
             )
         )
     return result
 
 
-def rooms_free_between(rooms: QuerySet, start: datetime, end: datetime) -> QuerySet:
-    """Narrow `rooms` to those bookable for the whole of [start, end), in the same query.
+# A seats room has `seats` seats free for all of [from, until) when at no instant the load
+# can grow (the start, and each start of a booking held then) the seats held then and the
+# wanted ones exceed the capacity; what booking.services.bookings checks under the lock.
+_SEATS_FREE_SQL = """NOT EXISTS (
+    SELECT 1 FROM (
+        SELECT %s::timestamptz AS at
+        UNION SELECT b.{b_start} FROM {booking} AS b
+        WHERE b.{b_room} = {room}.id AND b.{b_status} = ANY(%s)
+          AND tstzrange(b.{b_blocked_from}, b.{b_blocked_until})
+              && tstzrange(%s, %s)
+          AND b.{b_start} > %s::timestamptz
+    ) AS instants
+    WHERE (SELECT coalesce(sum(CASE WHEN b.{b_whole} THEN {room}.{r_capacity}
+                                    ELSE b.{b_attendees} END), 0)
+           FROM {booking} AS b
+           WHERE b.{b_room} = {room}.id AND b.{b_status} = ANY(%s)
+             AND tstzrange(b.{b_blocked_from}, b.{b_blocked_until})
+                 && tstzrange(%s, %s)
+             AND b.{b_start} <= instants.at AND b.{b_blocked_until} > instants.at)
+          + %s > {room}.{r_capacity}
+)"""
+
+
+def _seats_free_sql() -> str:
+    quote = connection.ops.quote_name
+    booking = Booking._meta
+    return _SEATS_FREE_SQL.format(
+        booking=quote(booking.db_table),
+        room=quote(Room._meta.db_table),
+        r_capacity=quote(Room._meta.get_field("capacity").column),
+        **{
+            f"b_{name}": quote(booking.get_field(field).column)
+            for name, field in [
+                ("start", "start"),
+                ("room", "room"),
+                ("status", "status"),
+                ("blocked_from", "blocked_from"),
+                ("blocked_until", "blocked_until"),
+                ("whole", "takes_whole_room"),
+                ("attendees", "attendees"),
+            ]
+        },
+    )
+
+
+_SEATS_FREE = _seats_free_sql()
+
+
+def _seats_free_params(start: datetime, end: datetime, wanted: int) -> list:
+    values = {"from": start, "until": end, "live": list(LIVE_STATUSES), "seats": wanted}
+    return [
+        values[name]
+        for name in ["from", "live", "from", "until", "from", "live", "from", "until", "seats"]
+    ]
+
+
+def rooms_free_between(
+    rooms: QuerySet, start: datetime, end: datetime, seats_wanted: int = 1
+) -> QuerySet:
+    """Narrow `rooms` to those bookable for the whole of [start, end), in the same query;
+    a seats room when `seats_wanted` seats are free all that time.
 
     Open: the location's hours of that local weekday cover the span (a span across local
     midnight is never free). Not closed: no closure of the room or its location touches it.
@@ -241,7 +366,19 @@ def rooms_free_between(rooms: QuerySet, start: datetime, end: datetime) -> Query
         end__gt=start,
     )
     taken = Booking.objects.filter(room_id=OuterRef("pk")).blocking(start, end)
-    return rooms.filter(Exists(opened)).exclude(Exists(closed)).exclude(Exists(taken))
+    # The outer room table is named in the SQL: `rooms` must not join rooms twice.
+    seats_free = RawSQL(  # noqa: S611 (names from the models, values as parameters)
+        _SEATS_FREE,
+        _seats_free_params(start, end, seats_wanted),
+        output_field=BooleanField(),
+    )
+    whole_room_free = Q(~Exists(taken)) & ~Q(booking_mode=BookingMode.SEATS)
+    return (
+        rooms.filter(Exists(opened))
+        .exclude(Exists(closed))
+        .alias(seats_free=seats_free)
+        .filter(whole_room_free | Q(booking_mode=BookingMode.SEATS, seats_free=True))
+    )
 
 
 def search_rooms(
@@ -268,7 +405,7 @@ def search_rooms(
     if free_from and free_until:
         if user.is_authenticated:
             rooms = rooms.filter(pk__in=bookable_rooms(user).values("pk"))
-        rooms = rooms_free_between(rooms, free_from, free_until)
+        rooms = rooms_free_between(rooms, free_from, free_until, capacity or 1)
     return rooms
 
 

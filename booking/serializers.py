@@ -44,6 +44,9 @@ class RoomSerializer(serializers.ModelSerializer):
     bookable_by = serializers.ListField(
         child=serializers.ChoiceField(choices=Affiliation.choices), required=False
     )
+    desks = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=500
+    )
     photo = serializers.ImageField(read_only=True)
     thumbnail = serializers.ImageField(read_only=True)
 
@@ -186,7 +189,8 @@ class BookingCreateSerializer(serializers.Serializer):
     start = StrictDateTimeField()
     end = StrictDateTimeField()
     title = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
-    attendees = serializers.IntegerField(min_value=1, required=False, default=1)
+    # No minimum here: the rules say what to book instead (booking.rules.check_attendees).
+    attendees = serializers.IntegerField(required=False, default=1)
     public_title = serializers.BooleanField(required=False, default=False)
     rrule = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
 

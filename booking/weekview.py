@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from booking import daygrid, intervals
+from booking.models import BookingMode
 from booking.selectors import Availability
 from booking.timezones import LOCAL_TZ
 
@@ -20,6 +21,7 @@ class Segment:
     # Free, and what it offers the booking form under the room's rules (daygrid.offer).
     offered: tuple[datetime, datetime] | None
     closed_because: str | None  # busy because of a closure, with its reason
+    seats_left: int | None = None  # free in a seats room: the seats left all along
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,11 @@ def build_week(availability: Availability, monday: date) -> list[Day]:
             continue
         bar_start, bar_end = opened[0][0], opened[-1][1]
         length = (bar_end - bar_start).total_seconds()
-        pieces = [(s, e, True) for s, e in intervals.intersect(availability.busy, [bounds])]
-        pieces += [(s, e, False) for s, e in intervals.intersect(availability.free, [bounds])]
+        pieces = [(s, e, True, None) for s, e in intervals.intersect(availability.busy, [bounds])]
+        seats_room = availability.room.booking_mode == BookingMode.SEATS
+        for since, until, left in availability.seats_left:
+            for s, e in intervals.intersect([(since, until)], [bounds]):
+                pieces.append((s, e, False, left if seats_room else None))
         segments = [
             Segment(
                 start=timezone.localtime(s, LOCAL_TZ),
@@ -69,8 +74,9 @@ def build_week(availability: Availability, monday: date) -> list[Day]:
                 width=round(100 * (e - s).total_seconds() / length, 3),
                 offered=None if busy else daygrid.offer(availability.room, s, e, now),
                 closed_because=availability.closure_reason(s, e) if busy else None,
+                seats_left=left,
             )
-            for s, e, busy in sorted(pieces)
+            for s, e, busy, left in sorted(pieces, key=lambda piece: piece[:2])
         ]
         days.append(Day(day, segments))
     return days

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts import outbox
 from accounts.roles import is_facility_manager
 from accounts.selectors import snapshot_of
-from booking import emails, managers, rules, selectors
+from booking import emails, managers, quotas, rules, selectors
 from booking.errors import BookingError
 from booking.models import LIVE_STATUSES, Booking, BookingStatus, Closure, Room
 
@@ -86,7 +86,9 @@ def rearranging() -> Iterator[list[Booking]]:
         yield touched
         for booking in touched:
             if booking.is_live:
-                rules.check_no_clash(booking.room, booking.start, booking.end, (booking.pk,))
+                rules.check_no_clash(
+                    booking.room, booking.start, booking.end, (booking.pk,), seats=booking.seats
+                )
         # Now rather than at commit, where the refusal could no longer become a 409.
         try:
             with transaction.atomic():
@@ -108,7 +110,14 @@ def _overlap_check(mode: str) -> None:
 
 
 def check_booker_rules(
-    *, user, room: Room, start: datetime, end: datetime, attendees: int, on_behalf: bool
+    *,
+    user,
+    room: Room,
+    start: datetime,
+    end: datetime,
+    attendees: int,
+    on_behalf: bool,
+    whole_room: bool | None = None,
 ) -> None:
     """The checks of the booker's request that read no table, in the order a person would
     fix them."""
@@ -116,7 +125,7 @@ def check_booker_rules(
     rules.check_room_active(room)
     if not on_behalf:
         rules.check_booker(user, room)
-    rules.check_attendees(room, attendees, on_behalf=on_behalf)
+    rules.check_attendees(room, attendees, on_behalf=on_behalf, whole_room=whole_room)
     if not on_behalf:
         rules.check_duration(room, start, end)
         rules.check_timing(room, start)
@@ -188,10 +197,13 @@ def create_booking(
     public_title: bool = False,
     on_behalf: bool = False,
     moving_with: tuple[int, ...] = (),
+    whole_room: bool | None = None,
 ) -> Booking:
     """Book `room` for [start, end): confirmed, or pending where the room needs approval.
 
-    `moving_with`: bookings that move away in the same `rearranging` block.
+    `moving_with`: bookings that move away in the same `rearranging` block. `whole_room`:
+    whether the booking takes a seats room whole; by default only one on behalf does
+    (rules.takes_whole_room). A whole room is always taken whole.
 
     A booking rush is bound by round trips and Python time, so a booking costs two: the room
     as `selectors.room_for_booking` reads it (none when the caller passes a room read so, as
@@ -201,8 +213,15 @@ def create_booking(
     """
     if not selectors.is_read_for_booking(room):
         room = _room_to_book(user, room.pk)
+    whole = rules.takes_whole_room(room, on_behalf=on_behalf if whole_room is None else whole_room)
     check_booker_rules(
-        user=user, room=room, start=start, end=end, attendees=attendees, on_behalf=on_behalf
+        user=user,
+        room=room,
+        start=start,
+        end=end,
+        attendees=attendees,
+        on_behalf=on_behalf,
+        whole_room=whole,
     )
     rules.check_opening_hours(room, start, end)
     booking = new_booking(
@@ -214,22 +233,46 @@ def create_booking(
         title=title,
         public_title=public_title,
         attendees=attendees,
+        takes_whole_room=whole,
     )
     owed_mail = None if on_behalf else emails.CREATED
+    limit = None if on_behalf else quotas.limit_for(user, room)
+    if limit is None:
+        return _insert(booking, owed_mail, moving_with)
+    # The person's row first, then (in the statement) the room's: the order every writer
+    # under a limit takes them in.
+    with transaction.atomic():
+        quotas.lock_person(user)
+        quotas.check_quota(limit, user=user, spans=[(start, end)])
+        return _insert(booking, owed_mail, moving_with)
+
+
+def _insert(booking: Booking, owed_mail: str | None, moving_with: tuple[int, ...]) -> Booking:
+    room, start, end = booking.room, booking.start, booking.end
     # A request owes its approvers a mail in the same transaction; a confirmed booking, the
     # usual case, keeps to the one round trip.
     asks_approval = booking.status == BookingStatus.PENDING
     for _attempt in range(2):
         with transaction.atomic() if asks_approval else nullcontext():
-            inserted = _insert_under_room_lock(booking, owed_mail, moving_with)
+            outcome = _insert_under_room_lock(booking, owed_mail, moving_with)
+            if outcome is None:  # deleted since it was read
+                raise BookingError(_("This room no longer exists."), code="not_found", field="room")
+            inserted, active, mode = outcome
             if inserted and asks_approval:
                 emails.owe_managers_mail(booking, again=False)
         if inserted:
             return booking
-        # Refused: something is in the way, or the room was switched off a moment ago.
-        current = _room_to_book(user, room.pk)
-        rules.check_room_active(current)
-        rules.check_free(current, start, end, moving_with)
+        # Refused: something is in the way, or the room was switched off or to another
+        # mode a moment ago (the statement answers how the room is now).
+        if not active:
+            raise rules.room_inactive_error()
+        if mode != room.booking_mode:
+            raise BookingError(
+                _("%(room)s was changed a moment ago. Please book again.") % {"room": room.name},
+                code="conflict",
+                conflicts=[(start, end)],
+            )
+        rules.check_free(room, start, end, moving_with, seats=booking.seats)
         # What was in the way has gone since: try once more.
     raise BookingError(
         _("%(room)s was booked for this time a moment ago.") % {"room": room.name},
@@ -248,26 +291,48 @@ def _room_to_book(user, pk: int) -> Room:
 # Two statements sent as one: the first takes the room lock; the second starts after it
 # holds, so it sees every booking committed before (one statement would look with the
 # snapshot it took before waiting for the lock), and inserts the booking and the mail it
-# owes only if nothing is in the way and the room is still active. Sent outside a
-# transaction they are one transaction of their own, so the lock is held for this one
-# round trip and no Python runs while it is held. The exclusion constraint stays the last
-# guard. `in_the_way` asks what rules.check_free asks, which explains a refusal.
+# owes only if nothing is in the way and the room is still active, in the same mode. Sent
+# outside a transaction they are one transaction of their own, so the lock is held for this
+# one round trip and no Python runs while it is held. `in_the_way` asks what
+# rules.check_free asks, which explains a refusal. For the whole room, any live booking
+# holding time in the span is in the way, and the exclusion constraint stays the last guard.
+# For seats, where the constraint does not reach, the seats held (`held`: a booking holds
+# its seats from its start until its buffered end, a whole-room booking all of them) are
+# added up at each instant the load can grow: the new span's start and every held
+# booking's start within it; where they and the new seats exceed the capacity, the
+# booking is in the way.
 _INSERT_UNDER_ROOM_LOCK_SQL = """
 SELECT 1 FROM {room} WHERE id = %(room)s FOR UPDATE;
-WITH in_the_way AS (
-    SELECT 1 FROM {closure}
-    WHERE {closure_start} < %(end)s AND {closure_end} > %(start)s
-      AND ({closure_room} = %(room)s OR {closure_location} = %(location)s)
-    UNION ALL
-    SELECT 1 FROM {booking}
+WITH locked_room AS (
+    SELECT {room_capacity} AS capacity FROM {room} WHERE id = %(room)s
+), held AS (
+    SELECT {booking_start} AS since, {booking_blocked_until} AS until,
+           CASE WHEN {booking_takes_whole_room} THEN (SELECT capacity FROM locked_room)
+                ELSE {booking_attendees} END AS seats
+    FROM {booking}
     WHERE {booking_room} = %(room)s::bigint AND {booking_status} = ANY(%(live)s)
       AND tstzrange({booking_blocked_from}, {booking_blocked_until})
           && tstzrange(%(start)s, %(end)s)
       AND id <> ALL(%(moving_with)s::bigint[])
+), in_the_way AS (
+    SELECT 1 FROM {closure}
+    WHERE {closure_start} < %(end)s AND {closure_end} > %(start)s
+      AND ({closure_room} = %(room)s OR {closure_location} = %(location)s)
+    UNION ALL
+    SELECT 1 FROM held WHERE %(seats)s::int IS NULL
+    UNION ALL
+    SELECT 1 FROM (
+        SELECT %(start)s::timestamptz AS at
+        UNION SELECT since FROM held WHERE since > %(start)s::timestamptz
+    ) AS instants
+    WHERE %(seats)s::int IS NOT NULL
+      AND (SELECT coalesce(sum(seats), 0) FROM held WHERE since <= at AND until > at)
+          + %(seats)s::int > (SELECT capacity FROM locked_room)
 ), inserted AS (
     INSERT INTO {booking} ({columns})
     SELECT {values} FROM {room}
-    WHERE id = %(room)s AND {room_is_active} AND NOT EXISTS (SELECT FROM in_the_way)
+    WHERE id = %(room)s AND {room_is_active} AND {room_booking_mode} = %(mode)s
+      AND NOT EXISTS (SELECT FROM in_the_way)
     RETURNING id
 ), owed_mail AS (
     INSERT INTO {mail_table}
@@ -277,7 +342,8 @@ WITH in_the_way AS (
            %(language)s, %(now)s, 0, %(now)s, ''
     FROM inserted WHERE %(mail_kind)s IS NOT NULL
 )
-SELECT id FROM inserted
+SELECT (SELECT id FROM inserted), {room_is_active}, {room_booking_mode}
+FROM {room} WHERE id = %(room)s
 """
 _INSERTED_FIELDS = [field for field in Booking._meta.concrete_fields if not field.primary_key]
 # Composed at import, outside any function: mutmut (make mutation) mutates only code in
@@ -285,9 +351,20 @@ _INSERTED_FIELDS = [field for field in Booking._meta.concrete_fields if not fiel
 _COLUMNS = {
     f"{meta.model_name}_{name}": connection.ops.quote_name(meta.get_field(name).column)
     for meta, names in (
-        (Room._meta, ["is_active"]),
+        (Room._meta, ["is_active", "capacity", "booking_mode"]),
         (Closure._meta, ["start", "end", "room", "location"]),
-        (Booking._meta, ["room", "status", "blocked_from", "blocked_until"]),
+        (
+            Booking._meta,
+            [
+                "room",
+                "status",
+                "start",
+                "blocked_from",
+                "blocked_until",
+                "takes_whole_room",
+                "attendees",
+            ],
+        ),
     )
     for name in names
 }
@@ -304,8 +381,11 @@ _INSERT_UNDER_ROOM_LOCK = _INSERT_UNDER_ROOM_LOCK_SQL.format(
 
 def _insert_under_room_lock(
     booking: Booking, mail_event: str | None, moving_with: tuple[int, ...]
-) -> bool:
-    """Insert `booking` (setting its id) unless something is in the way; see the SQL above."""
+) -> tuple[bool, bool, str] | None:
+    """Insert `booking` (setting its id) unless something is in the way; see the SQL above.
+
+    Returns whether it was inserted, and whether the room is active and its mode now; None
+    when the room is gone."""
     params = {
         f"field_{field.attname}": field.get_db_prep_save(
             field.pre_save(booking, add=True), connection
@@ -319,6 +399,8 @@ def _insert_under_room_lock(
         end=booking.end,
         live=list(LIVE_STATUSES),
         moving_with=list(moving_with),
+        seats=booking.seats,
+        mode=booking.room.booking_mode,
         mail_kind=f"{emails.KIND_PREFIX}{mail_event}" if mail_event else None,
         status=booking.status,
         language=booking.user.language if booking.user else "",
@@ -337,13 +419,16 @@ def _insert_under_room_lock(
             error, booking.room, booking.start, booking.end, moving_with
         ) from error
     if row is None:
-        return False
-    booking.pk = row[0]
+        return None
+    booking_id, active, mode = row
+    if booking_id is None:
+        return False, active, mode
+    booking.pk = booking_id
     booking.updated_at = booking.created_at
     booking._state.adding = False
     if mail_event:
         outbox.wake_sender_after_commit()
-    return True
+    return True, active, mode
 
 
 def lock_booking(booking: Booking, actor, *, on_behalf: bool) -> tuple[Room, Booking]:
@@ -364,6 +449,18 @@ def lock_booking(booking: Booking, actor, *, on_behalf: bool) -> tuple[Room, Boo
     return room, locked
 
 
+def limit_locked(booking: Booking, actor) -> quotas.Limit | None:
+    """The fair-use limit on the booker of `booking` when `actor` changes it, with the
+    booker's row locked (before the room's, as a new booking takes them); None when none
+    applies (a facility manager changing it is exempt, as when booking)."""
+    if booking.user_id is None or is_facility_manager(actor):
+        return None
+    limit = quotas.limit_for(booking.user, booking.room)
+    if limit is not None:
+        quotas.lock_person(booking.user)
+    return limit
+
+
 def move_booking(
     *,
     booking: Booking,
@@ -379,6 +476,7 @@ def move_booking(
     `moving_with`: other bookings that move in the same `rearranging` block."""
     with transaction.atomic():
         rules.check_span(start, end)
+        limit = None if on_behalf else limit_locked(booking, actor)
         room, locked = lock_booking(booking, actor, on_behalf=on_behalf)
         if not locked.is_live:
             raise BookingError(_("Only a pending or confirmed booking can be moved."))
@@ -393,7 +491,9 @@ def move_booking(
             attendees=locked.attendees,
             on_behalf=on_behalf or locked.user_id != actor.pk,
         )
-        rules.check_no_clash(room, start, end, (locked.pk, *moving_with))
+        rules.check_no_clash(room, start, end, (locked.pk, *moving_with), seats=locked.seats)
+        if limit is not None:
+            quotas.check_quota(limit, user=booker, spans=[(start, end)], exclude_ids=(locked.pk,))
         if start != locked.start:
             # The reminder sent was for the old time; the new time is owed its own.
             locked.reminder_sent_at = None

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from booking.errors import BookingError
-from booking.models import Closure, Location, OpeningHours, Room
+from booking.models import Closure, FairUseLimit, Location, OpeningHours, Room
 from booking.photos import process_photo
 
 ROOM_FIELDS = (
@@ -27,6 +27,8 @@ ROOM_FIELDS = (
     "max_days_ahead",
     "min_notice_minutes",
     "buffer_minutes",
+    "booking_mode",
+    "desks",
     "check_in_required",
     "release_after_minutes",
     "is_active",
@@ -145,3 +147,29 @@ def save_closure(
 
 def delete_closure(*, closure: Closure) -> None:
     closure.delete()
+
+
+def set_fair_use_limit(
+    *,
+    room_kind: str,
+    affiliation: str = "",
+    organisation: Organisation | None = None,
+    max_hours_per_week: int | None = None,
+    max_future_bookings: int | None = None,
+    max_days_ahead: int | None = None,
+) -> FairUseLimit:
+    """Set the fair-use limit of one group (everyone, an affiliation or an organisation)
+    for one kind of room; None leaves that sort unlimited."""
+    if affiliation and organisation is not None:
+        raise BookingError(_("Name an affiliation or an organisation, not both."))
+    limit, _created = FairUseLimit.objects.update_or_create(
+        room_kind=room_kind,
+        affiliation=affiliation,
+        organisation=organisation,
+        defaults={
+            "max_hours_per_week": max_hours_per_week,
+            "max_future_bookings": max_future_bookings,
+            "max_days_ahead": max_days_ahead,
+        },
+    )
+    return limit

@@ -7,13 +7,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking import emails, recurrence, rules
+from booking import emails, quotas, recurrence, rules
 from booking.errors import BookingError
 from booking.models import Booking, BookingStatus, Room, Series
 from booking.services.bookings import (
     cancel_booking,
     check_booking_rules,
     initial_status,
+    limit_locked,
     lock_booking,
     lock_room,
     move_booking,
@@ -31,6 +32,7 @@ def series_problems(
     *,
     exclude_ids: tuple[int, ...] = (),
     on_behalf: bool = False,
+    seats: int | None = None,
 ) -> list[tuple[datetime, datetime, str]]:
     """Every occurrence that may not be booked, with why. Call with the room locked."""
     now = timezone.now()
@@ -42,7 +44,7 @@ def series_problems(
         if reason is None:
             try:
                 rules.check_closures(room, start, end)
-                rules.check_no_clash(room, start, end, exclude_ids)
+                rules.check_no_clash(room, start, end, exclude_ids, seats=seats)
             except BookingError as error:
                 reason = str(error.message)
         buffer = timedelta(minutes=room.buffer_minutes)
@@ -101,10 +103,16 @@ def create_series(
         rules.check_booker(user, room)
         rules.check_attendees(room, attendees, on_behalf=False)
         rules.check_duration(room, start, end)
+        whole = rules.takes_whole_room(room, on_behalf=False)
+        limit = quotas.limit_for(user, room)
+        if limit is not None:
+            quotas.lock_person(user)  # before the room, as every booking under a limit
         room = lock_room(room)
-        problems = series_problems(room, spans)
+        problems = series_problems(room, spans, seats=None if whole else attendees)
         if problems:
             raise series_conflict(problems, len(spans))
+        if limit is not None:
+            quotas.check_quota(limit, user=user, spans=spans)
         series = Series.objects.create(room=room, user=user, rrule=rrule.strip())
         status = initial_status(user, room, on_behalf=False)
         bookings = []
@@ -119,6 +127,7 @@ def create_series(
                 attendees=attendees,
                 status=status,
                 series=series,
+                takes_whole_room=whole,
             )
             save_guarded(booking, room)
             bookings.append(booking)
@@ -145,6 +154,7 @@ def move_following(
         return [move_booking(booking=booking, actor=actor, start=start, end=end, title=title)]
     with transaction.atomic():
         rules.check_span(start, end)
+        limit = limit_locked(booking, actor)
         room, locked = lock_booking(booking, actor, on_behalf=False)
         occurrences = following_occurrences(locked)
         shift = wall_clock(start) - wall_clock(locked.start)
@@ -166,9 +176,11 @@ def move_following(
             on_behalf=locked.user_id != actor.pk,
         )
         ids = tuple(o.pk for o in occurrences)
-        problems = series_problems(room, spans, exclude_ids=ids)
+        problems = series_problems(room, spans, exclude_ids=ids, seats=locked.seats)
         if problems:
             raise series_conflict(problems, len(spans))
+        if limit is not None:
+            quotas.check_quota(limit, user=booker, spans=spans, exclude_ids=ids)
         back_to_pending = False
         for occurrence, (new_start, new_end) in zip(occurrences, spans, strict=True):
             if new_start != occurrence.start:

@@ -64,6 +64,7 @@ def test_admin_room_photo_goes_through_checks(admin_client, room):
         "max_days_ahead": 90,
         "min_notice_minutes": 0,
         "buffer_minutes": 0,
+        "booking_mode": "room",
         "release_after_minutes": 15,
         "is_active": "on",
     }

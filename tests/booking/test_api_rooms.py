@@ -29,7 +29,10 @@ def test_availability_busy_includes_buffer_and_closure(user_api, user, day):
     assert response.json() == {
         "room": room.slug,
         "busy": [span(day, "09:45", "11:15"), span(day, "15:00", "18:00")],
-        "free": [span(day, "08:00", "09:45"), span(day, "11:15", "15:00")],
+        "free": [
+            {**span(day, "08:00", "09:45"), "seats_left": 8},
+            {**span(day, "11:15", "15:00"), "seats_left": 8},
+        ],
     }
 
 

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from accounts.models import User
-from booking.models import Booking, BookingStatus, Location, Room, RoomKind
+from booking.models import Booking, BookingStatus, FairUseLimit, Location, Room, RoomKind
 from booking.privacy import erase_user_data, export_user_data
 from booking.services import approve_booking, cancel_booking, create_booking, decline_booking
 from tests.booking.conftest import at
@@ -30,8 +30,18 @@ def test_seed_demo_makes_locations_rooms_photos_and_a_week(settings):
     assert all(room.photo and room.thumbnail for room in rooms)
     # The events demo (seeded after booking) books rooms for its sessions: the events hold them.
     week = Booking.objects.filter(event_session__isnull=True)
-    assert week.filter(status=BookingStatus.CONFIRMED).count() == 13
+    assert week.filter(status=BookingStatus.CONFIRMED).count() == 15
     assert week.filter(status=BookingStatus.PENDING).count() == 2
+    # The shared rooms count seats, and their bookings take only the seats they need.
+    lab = Room.objects.get(slug="redactielab")
+    assert (lab.booking_mode, len(lab.desks), lab.capacity) == ("seats", 24, 24)
+    assert Room.objects.get(slug="flexplekken").booking_mode == "seats"
+    assert not week.filter(room=lab, takes_whole_room=True).exists()
+    assert set(FairUseLimit.objects.values_list("room_kind", "affiliation")) == {
+        ("lab", ""),
+        ("workspace", ""),
+        ("workspace", "public"),
+    }
 
 
 def test_booking_mail_in_bookers_language_text_and_html(

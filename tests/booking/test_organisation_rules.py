@@ -137,6 +137,7 @@ def admin_form(room, **fields):
         "max_days_ahead": 90,
         "min_notice_minutes": 0,
         "buffer_minutes": 0,
+        "booking_mode": "room",
         "release_after_minutes": 15,
         "is_active": "on",
     }

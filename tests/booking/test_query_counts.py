@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import OutboxMail
 from accounts.tasks import send_outbox
-from booking.models import Booking, Closure, Room
+from booking.models import Booking, BookingMode, Closure, Room
 from booking.services import create_booking
 from tests.booking.conftest import at
 from tests.booking.factories import LocationFactory, RoomFactory
@@ -30,8 +30,15 @@ def count_queries(fetch) -> int:
 
 
 def make_rooms(count):
+    """Rooms in two locations, every third one a seats room (its search asks more SQL)."""
     locations = [LocationFactory(), LocationFactory()]
-    return [RoomFactory(location=locations[i % 2]) for i in range(count)]
+    return [
+        RoomFactory(
+            location=locations[i % 2],
+            booking_mode=BookingMode.SEATS if i % 3 == 0 else BookingMode.ROOM,
+        )
+        for i in range(count)
+    ]
 
 
 def booking_ids(**filters) -> list[int]:
@@ -77,8 +84,9 @@ def test_rooms_api_queries_do_not_grow(user_api, day):
     assert user_api.get("/api/v1/rooms/", params).json()["count"] == 50
 
 
-def test_room_week_view_queries_do_not_grow(client, user, day):
-    room = RoomFactory()
+@pytest.mark.parametrize("mode", [BookingMode.ROOM, BookingMode.SEATS])
+def test_room_week_view_queries_do_not_grow(client, user, day, mode):
+    room = RoomFactory(booking_mode=mode)
     url = f"/en/rooms/{room.slug}/?week={day}"
     make_bookings(user, room, day, 2)
     few = count_queries(lambda: client.get(url))
@@ -87,8 +95,9 @@ def test_room_week_view_queries_do_not_grow(client, user, day):
     assert count_queries(lambda: client.get(url)) == few
 
 
-def test_availability_api_queries_do_not_grow(user_api, user, day):
-    room = RoomFactory()
+@pytest.mark.parametrize("mode", [BookingMode.ROOM, BookingMode.SEATS])
+def test_availability_api_queries_do_not_grow(user_api, user, day, mode):
+    room = RoomFactory(booking_mode=mode)
     week_end = day + timedelta(days=7)
     url = f"/api/v1/rooms/{room.slug}/availability/?start={day}T00:00&end={week_end}T00:00"
     make_bookings(user, room, day, 2)
@@ -96,7 +105,11 @@ def test_availability_api_queries_do_not_grow(user_api, user, day):
     make_bookings(user, room, day + timedelta(days=2), 48)
 
     assert count_queries(lambda: user_api.get(url)) == few
-    assert len(user_api.get(url).json()["busy"]) == 50
+    body = user_api.get(url).json()
+    if mode == BookingMode.ROOM:
+        assert len(body["busy"]) == 50
+    else:  # each one-seat booking leaves 7 of 8 seats
+        assert sorted({span["seats_left"] for span in body["free"]}) == [7, 8]
 
 
 def test_bookings_api_list_queries_do_not_grow(manager_api, day):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0008_check_in'),
+        ('booking', '0009_seats_and_fair_use'),
     ]
 
     operations = [
