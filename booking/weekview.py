@@ -1,7 +1,7 @@
 """A room's week as rows of free and busy time, for a page that needs no JavaScript."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -25,9 +25,17 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Tick:
+    label: str  # the local hour, "09"
+    left: float  # percent of the day's bar
+
+
+@dataclass(frozen=True)
 class Day:
     date: date
     segments: list[Segment]
+    # The hour scale under the day's bar: whole local hours from opening to closing.
+    ticks: tuple[Tick, ...] = ()
 
     @property
     def is_closed(self) -> bool:
@@ -78,5 +86,31 @@ def build_week(availability: Availability, monday: date) -> list[Day]:
             )
             for s, e, busy, left in sorted(pieces, key=lambda piece: piece[:2])
         ]
-        days.append(Day(day, segments))
+        days.append(Day(day, segments, hour_ticks(bar_start, bar_end)))
     return days
+
+
+def hour_ticks(bar_start: datetime, bar_end: datetime) -> tuple[Tick, ...]:
+    """Every whole hour in [bar_start, bar_end] (every other one on a long day, so labels
+    never crowd a phone's width), placed by real elapsed time: on the days the clocks
+    change, the hour that repeats or goes missing shows as it happens."""
+    # In UTC: two times in the same zone subtract as wall clock times, which on the day the
+    # clocks change is an hour off.
+    bar_start, bar_end = bar_start.astimezone(UTC), bar_end.astimezone(UTC)
+    length = (bar_end - bar_start).total_seconds()
+    step = timedelta(hours=1 if length <= 12 * 3600 else 2)
+    first = bar_start.astimezone(LOCAL_TZ)
+    if first.minute or first.second or first.microsecond:
+        first = first.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    # Stepping in UTC counts real hours; the labels are read in local time.
+    moment = first.astimezone(tz=UTC)
+    ticks = []
+    while moment <= bar_end:
+        ticks.append(
+            Tick(
+                label=moment.astimezone(LOCAL_TZ).strftime("%H"),
+                left=round(100 * (moment - bar_start).total_seconds() / length, 3),
+            )
+        )
+        moment += step
+    return tuple(ticks)

@@ -42,6 +42,8 @@ SCREENSHOTS = {
     ("dmw-timetable", "nl-390x844"),
     ("event", "en-1280x800"),
     ("check-in", "nl-390x844"),
+    ("day-grid-desks", "en-1280x800"),
+    ("day-grid-desks", "nl-390x844"),
 }
 # Without the background-networking flags Chromium keeps trying to reach Google's services.
 CHROMIUM_ARGS = [
