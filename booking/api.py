@@ -18,6 +18,7 @@ from booking.serializers import (
     BookingSerializer,
     BookingUpdateSerializer,
     CheckInSerializer,
+    ClosureResultSerializer,
     ClosureSerializer,
     DeclineSerializer,
     LocationSerializer,
@@ -155,6 +156,14 @@ class ClosureViewSet(
             return managers.closures_in_reach(self.request.user).order_by("start")
         return super().get_queryset()
 
+    @extend_schema(request=ClosureSerializer, responses={201: ClosureResultSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        body = ClosureResultSerializer(serializer.instance, context=self.get_serializer_context())
+        return Response(body.data, status=status.HTTP_201_CREATED)
+
     def perform_create(self, serializer):
         data = serializer.validated_data
         if not managers.may_close(
@@ -163,7 +172,9 @@ class ClosureViewSet(
             raise BookingError(
                 _("Only the managers of a room or location may close it."), code="forbidden"
             )
-        serializer.instance = facility_services.save_closure(**data)
+        closure, cancelled = facility_services.save_closure(**data)
+        closure.cancelled = cancelled
+        serializer.instance = closure
 
     def perform_destroy(self, instance):
         facility_services.delete_closure(closure=instance)

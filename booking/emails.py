@@ -95,18 +95,19 @@ def invitation(booking: Booking, event: str):
     return invitation_part([item], method=method, name=booking.room.name)
 
 
-def owe_mail(booking: Booking, event: str) -> None:
+def owe_mail(booking: Booking, event: str, *, closed_because: str = "") -> None:
     """Owe the booker this mail; call inside the change's transaction (a rollback owes none).
 
     The mail tells what happened then ("request received"), even if a manager has decided
-    by the time it is built, so the status goes with it."""
+    by the time it is built, so the status goes with it. `closed_because`: a cancellation
+    because the room was closed, with the closure's reason."""
     if booking.user_id is None:
         return
     language = booking.user.language if Booking.user.is_cached(booking) else ""
-    outbox.owe(
-        f"{KIND_PREFIX}{event}",
-        [({"booking": booking.pk, "status": booking.status}, language)],
-    )
+    payload = {"booking": booking.pk, "status": booking.status}
+    if closed_because:
+        payload["closed_because"] = closed_because
+    outbox.owe(f"{KIND_PREFIX}{event}", [(payload, language)])
 
 
 def build_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternatives | None]:
@@ -121,6 +122,7 @@ def build_batch(rows: list[OutboxMail]) -> dict[int, EmailMultiAlternatives | No
             continue
         then = copy(booking)  # two rows may tell of the same booking at different times
         then.status = row.payload["status"]
+        then.closed_because = row.payload.get("closed_because", "")
         messages[row.pk] = build_message(
             then, row.kind.removeprefix(KIND_PREFIX), language=row.language
         )

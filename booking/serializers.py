@@ -6,7 +6,7 @@ from accounts.models import Affiliation, Organisation
 from accounts.serializers import OrganisationRefSerializer
 from booking import selectors
 from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room, RoomKind
-from booking.services.facilities import ROOM_FIELDS
+from booking.services.facilities import ROOM_FIELDS, bookings_in_the_way
 from booking.timezones import StrictDateTimeField, local_isoformat
 
 
@@ -228,10 +228,38 @@ class ClosureSerializer(serializers.ModelSerializer):
     )
     start = StrictDateTimeField()
     end = StrictDateTimeField()
+    cancel_bookings = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Cancel the live bookings in the way and tell each booker why.",
+    )
 
     class Meta:
         model = Closure
-        fields = ["id", "location", "room", "start", "end", "reason"]
+        fields = ["id", "location", "room", "start", "end", "reason", "cancel_bookings"]
+
+
+class ClosureResultSerializer(ClosureSerializer):
+    """A closure just made, with what it did to the bookings in its way (a list of closures
+    leaves these out: they cost a query per closure)."""
+
+    bookings_in_the_way = serializers.SerializerMethodField(
+        help_text="Ids of live bookings that stay during the closure (sessions of events, "
+        "or all of them without cancel_bookings): settle them with their bookers."
+    )
+    cancelled_bookings = serializers.SerializerMethodField(
+        help_text="Ids of the bookings this request cancelled."
+    )
+
+    class Meta(ClosureSerializer.Meta):
+        fields = [*ClosureSerializer.Meta.fields, "bookings_in_the_way", "cancelled_bookings"]
+
+    def get_bookings_in_the_way(self, closure) -> list[int]:
+        return list(bookings_in_the_way(closure).values_list("pk", flat=True))
+
+    def get_cancelled_bookings(self, closure) -> list[int]:
+        return [booking.pk for booking in getattr(closure, "cancelled", [])]
 
 
 class PhotoSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
@@ -29,7 +30,7 @@ from accounts.roles import is_facility_manager
 from booking import check_in, daygrid, managers, selectors, services, suggestions, weekview
 from booking.errors import BookingError
 from booking.forms import BookingForm, ClosureForm, DayGridForm, MoveForm, RoomSearchForm
-from booking.models import Booking, BookingStatus, Location, OpeningHours, Room
+from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room
 from booking.services import facilities as facility_services
 from booking.timezones import LOCAL_TZ, within_calendar
 
@@ -410,18 +411,60 @@ def decide(request, pk, decision):
 
 @login_required
 def manage_closures(request):
+    """Close a room or location. When live bookings are in the way the manager decides, in a
+    second step, whether to cancel them (each booker is told why) or keep them."""
     require_room_manager(request)
     form = ClosureForm(request.POST or None, manager=request.user)
+    in_the_way = []
     if request.method == "POST" and form.is_valid():
-        try:
-            facility_services.save_closure(**form.cleaned_data)
-        except BookingError as error:
-            add_form_error(form, error, conflict_field="start")
-        else:
-            messages.success(request, _("The closure is saved."))
-            return redirect("booking:manage_closures")
+        decision = request.POST.get("bookings")
+        in_the_way = list(facility_services.bookings_in_the_way(Closure(**form.cleaned_data)))
+        if not in_the_way or decision in ("cancel", "keep"):
+            try:
+                _closure, cancelled = facility_services.save_closure(
+                    **form.cleaned_data, cancel_bookings=decision == "cancel"
+                )
+            except BookingError as error:
+                add_form_error(form, error, conflict_field="start")
+            else:
+                messages.success(request, closure_saved_message(in_the_way, cancelled))
+                return redirect("booking:manage_closures")
     closures = managers.closures_in_reach(request.user).filter(end__gt=timezone.now())
-    return render(request, "booking/manage_closures.html", {"form": form, "closures": closures})
+    context = {"form": form, "closures": closures, "in_the_way": in_the_way}
+    return render(request, "booking/manage_closures.html", context)
+
+
+def closure_saved_message(in_the_way: list, cancelled: list) -> str:
+    kept = len(in_the_way) - len(cancelled)
+    parts = [_("The closure is saved.")]
+    if cancelled:
+        parts.append(
+            ngettext(
+                "%(count)s booking is cancelled and its booker gets a mail.",
+                "%(count)s bookings are cancelled and their bookers get a mail.",
+                len(cancelled),
+            )
+            % {"count": len(cancelled)}
+        )
+        if kept:  # cancelling leaves only sessions of events
+            parts.append(
+                ngettext(
+                    "%(count)s session of an event stays: ask its organisers to move it.",
+                    "%(count)s sessions of events stay: ask their organisers to move them.",
+                    kept,
+                )
+                % {"count": kept}
+            )
+    elif kept:
+        parts.append(
+            ngettext(
+                "%(count)s booking stays during it: settle it with its booker.",
+                "%(count)s bookings stay during it: settle them with their bookers.",
+                kept,
+            )
+            % {"count": kept}
+        )
+    return " ".join(parts)
 
 
 @login_required

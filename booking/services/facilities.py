@@ -8,9 +8,19 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
+from booking import emails
 from booking.errors import BookingError
-from booking.models import Closure, FairUseLimit, Location, OpeningHours, Room
+from booking.models import (
+    Booking,
+    BookingStatus,
+    Closure,
+    FairUseLimit,
+    Location,
+    OpeningHours,
+    Room,
+)
 from booking.photos import process_photo
+from booking.services.bookings import set_status
 
 ROOM_FIELDS = (
     "slug",
@@ -131,18 +141,42 @@ def save_closure(
     reason: str,
     location: Location | None = None,
     room: Room | None = None,
-) -> Closure:
-    """Close a location or one room, or change a closure. Bookings already made stay;
-    managers see them listed."""
+    cancel_bookings: bool = False,
+) -> tuple[Closure, list[Booking]]:
+    """Close a location or one room, or change a closure; returns it with the bookings it
+    cancelled. With `cancel_bookings`, the live bookings in the way are cancelled and each
+    booker is told why; without, they stay (`bookings_in_the_way` lists them for the
+    manager to settle). Sessions of events are never cancelled here: their organisers move
+    them."""
     if (location is None) == (room is None):
         raise BookingError(_("Close either a location or a room."))
     if start >= end:
         raise BookingError(_("The end must be after the start."), field="end")
-    closure = closure or Closure()
-    closure.location, closure.room = location, room
-    closure.start, closure.end, closure.reason = start, end, reason
-    closure.save()
-    return closure
+    with transaction.atomic():
+        closure = closure or Closure()
+        closure.location, closure.room = location, room
+        closure.start, closure.end, closure.reason = start, end, reason
+        closure.save()
+        cancelled = []
+        if cancel_bookings:
+            rooms = [room] if room is not None else list(location.rooms.order_by("pk"))
+            for each in rooms:  # the room lock first, as every booking change takes it
+                Room.objects.select_for_update().filter(pk=each.pk).first()
+            for booking in bookings_in_the_way(closure).filter(event_session__isnull=True):
+                set_status(booking, BookingStatus.CANCELLED)
+                emails.owe_mail(booking, emails.CANCELLED, closed_because=reason)
+                cancelled.append(booking)
+    return closure, cancelled
+
+
+def bookings_in_the_way(closure: Closure):
+    """Live bookings of the closed room (or the location's rooms) during the closure."""
+    bookings = Booking.objects.live().filter(start__lt=closure.end, end__gt=closure.start)
+    if closure.room_id:
+        bookings = bookings.filter(room_id=closure.room_id)
+    else:
+        bookings = bookings.filter(room__location_id=closure.location_id)
+    return bookings.select_related("room", "user", "event_session").order_by("start", "pk")
 
 
 def delete_closure(*, closure: Closure) -> None:
