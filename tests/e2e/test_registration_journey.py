@@ -127,5 +127,6 @@ def someone_cancels(open_tab, media_week) -> None:
     tab = open_tab(media_week["daan"])
     page = tab.goto("/events/immersive-storytelling/")
     assert page.locator("p.status-confirmed").count() == 1
+    tab.reveal(page.locator("details.confirm summary"))
     tab.click(page.locator("form[action*='/events/registrations/'] button"))
     assert page.locator("p.status-confirmed, p.status-waitlisted").count() == 0
