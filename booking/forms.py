@@ -62,15 +62,51 @@ class BookingForm(SpanForm):
     public_title = forms.BooleanField(
         label=_("Show the title in the room's public calendar"), required=False
     )
-    rrule = forms.CharField(
-        label=_("Repeat (optional)"),
-        max_length=250,
+    # A series in words, built into the RRULE the services take (the API takes one typed).
+    repeat = forms.ChoiceField(
+        label=_("Repeat"),
+        choices=[
+            ("", _("Does not repeat")),
+            ("daily", _("Every day")),
+            ("weekdays", _("Every weekday (Monday to Friday)")),
+            ("weekly", _("Every week on the same day")),
+            ("fortnightly", _("Every two weeks on the same day")),
+        ],
         required=False,
-        help_text=_(
-            "An iCalendar rule, for example FREQ=WEEKLY;COUNT=10 (every week, ten times) or "
-            "FREQ=DAILY;BYDAY=MO,WE;UNTIL=20270630. At most 100 times within a year."
-        ),
     )
+    repeat_count = forms.IntegerField(
+        label=_("Number of times"), min_value=2, max_value=100, required=False
+    )
+    repeat_until = forms.DateField(
+        label=_("Or until (date)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("A series ends after a number of times or on a date; at most 100 times."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        repeat = data.pop("repeat", "")
+        count, until = data.pop("repeat_count", None), data.pop("repeat_until", None)
+        data["rrule"] = ""
+        if not repeat:
+            return data
+        if (count is None) == (until is None):
+            self.add_error(
+                "repeat_count", _("Give the number of times or an end date: one of the two.")
+            )
+            return data
+        ending = f"COUNT={count}" if count is not None else f"UNTIL={until:%Y%m%d}"
+        data["rrule"] = f"{REPEAT_RULES[repeat]};{ending}"
+        return data
+
+
+REPEAT_RULES = {
+    "daily": "FREQ=DAILY",
+    "weekdays": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+    "weekly": "FREQ=WEEKLY",
+    "fortnightly": "FREQ=WEEKLY;INTERVAL=2",
+}
 
 
 class MoveForm(SpanForm):

@@ -136,6 +136,8 @@ def room_detail(request, slug):
             except BookingError as error:
                 if error.code == "conflict":  # before the error takes "start" out of the data
                     alternatives = alternatives_for(request.user, room, form.cleaned_data)
+                if error.field == "rrule":  # the rule the form built from "repeat"
+                    error.field = "repeat"
                 add_form_error(form, error, conflict_field="start")
             else:
                 return redirect("booking:my_booking", pk=made.pk)

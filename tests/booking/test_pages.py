@@ -100,7 +100,14 @@ def test_room_detail_form_clash_error_next_to_start(user_client, user, room, day
         ({"attendees": 99}, "attendees", "holds at most"),
         ({"start": "10:00", "end": "10:10"}, "end", "at least 30 minutes"),
         ({"start": "11:00", "end": "10:00"}, "end", "after the start"),
-        ({"rrule": "FREQ=YEARLY;COUNT=2"}, "rrule", "DAILY or WEEKLY"),
+        ({"repeat": "weekly"}, "repeat_count", "number of times or an end date"),
+        (
+            {"repeat": "weekly", "repeat_count": 3, "repeat_until": "2027-06-30"},
+            "repeat_count",
+            "one of the two",
+        ),
+        ({"repeat": "daily", "repeat_count": 500}, "repeat_count", "less than or equal to 100"),
+        ({"repeat": "yearly", "repeat_count": 2}, "repeat", "Select a valid choice"),
     ],
 )
 def test_room_detail_form_rule_error_next_to_field(user_client, room, day, data, field, text):
@@ -148,9 +155,44 @@ def test_room_detail_form_unverified_refused(client, unverified_user, room, day)
 
 
 def test_room_detail_form_series(user_client, room, day):
-    user_client.post(f"/en/rooms/{room.slug}/", form_data(day, rrule="FREQ=WEEKLY;COUNT=3"))
+    user_client.post(f"/en/rooms/{room.slug}/", form_data(day, repeat="weekly", repeat_count=3))
 
-    assert Booking.objects.filter(series__isnull=False).count() == 3
+    series = Booking.objects.filter(series__isnull=False).order_by("start")
+    assert series.count() == 3
+    assert series[0].series.rrule == "FREQ=WEEKLY;COUNT=3"
+    assert {b.start.weekday() for b in series} == {day.weekday()}
+
+
+@pytest.mark.parametrize(
+    ("repeat", "ending", "rule", "count"),
+    [
+        ("weekdays", {"repeat_count": 5}, "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=5", 5),
+        ("fortnightly", {"repeat_count": 3}, "FREQ=WEEKLY;INTERVAL=2;COUNT=3", 3),
+        ("daily", {"repeat_until": "UNTIL"}, "FREQ=DAILY;UNTIL=", 3),
+    ],
+)
+def test_room_detail_form_builds_the_series_rule_from_words(
+    user_client, room, day, repeat, ending, rule, count
+):
+    if ending.get("repeat_until") == "UNTIL":
+        ending = {"repeat_until": (day + timedelta(days=2)).isoformat()}
+    user_client.post(f"/en/rooms/{room.slug}/", form_data(day, repeat=repeat, **ending))
+
+    bookings = Booking.objects.filter(series__isnull=False)
+    assert bookings.count() == count
+    assert bookings.first().series.rrule.startswith(rule)
+
+
+def test_a_series_the_rules_refuse_shows_its_error_by_the_repeat_field(user_client, room, day):
+    # Every day for two years: more than a series may hold.
+    until = (day + timedelta(days=730)).isoformat()
+
+    html = user_client.post(
+        f"/en/rooms/{room.slug}/", form_data(day, repeat="daily", repeat_until=until)
+    ).content.decode()
+
+    assert field_error(html, "repeat")
+    assert Booking.objects.count() == 0
 
 
 def test_my_overview_lists_and_cancels(user_client, user, room, day):
