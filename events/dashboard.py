@@ -1,3 +1,5 @@
+from django.db.models import F
+
 from accounts.dashboard import Section
 from accounts.roles import is_event_administrator
 
@@ -5,7 +7,12 @@ from accounts.roles import is_event_administrator
 def my_sections(request):
     from events.selectors import registrations_of_user
 
-    registrations = list(registrations_of_user(request.user).exclude(status="cancelled"))
+    # By date, the next first, as a diary reads; events without sessions yet come last.
+    registrations = list(
+        registrations_of_user(request.user)
+        .exclude(status="cancelled")
+        .order_by(F("first_start").asc(nulls_last=True), "-id")
+    )
     return [Section("events/my_section.html", {"registrations": registrations})]
 
 

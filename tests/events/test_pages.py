@@ -232,6 +232,24 @@ def test_my_page_lists_registrations_with_waitlist_places(event, client, user):
     assert "waitlist, place 1" in html
 
 
+def test_my_page_lists_registrations_by_date_the_next_first(client, user):
+    later = EventFactory(title="Later in the year")
+    SessionFactory(event=later, start=future(days=60), end=future(days=60) + timedelta(hours=2))
+    sooner = EventFactory(title="Next week")
+    SessionFactory(event=sooner, start=future(days=7), end=future(days=7) + timedelta(hours=2))
+    undated = EventFactory(title="Date to follow")
+    for event in (undated, later, sooner):  # registered in another order than by date
+        services.register_for_event(user=user, event=event)
+    login(client, user)
+
+    html = client.get("/en/my/").content.decode()
+
+    positions = [
+        html.index(title) for title in ("Next week", "Later in the year", "Date to follow")
+    ]
+    assert positions == sorted(positions)
+
+
 def test_main_menu_links_to_events(client, db):
     assert 'href="/en/events/"' in client.get("/en/").content.decode()
 
