@@ -291,7 +291,7 @@ def room_check_in(request, slug):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     now = timezone.now()
-    candidates = (
+    candidates = list(
         Booking.objects.of_room(room)
         .filter(
             user=request.user,

@@ -102,3 +102,28 @@ def test_home_shows_upcoming_sessions_and_room_search(client, django_assert_max_
     assert "Talk 6" not in html  # six at most
     assert 'action="/en/rooms/"' in html
     assert 'name="free_from"' in html
+
+
+@pytest.mark.parametrize("owns", ["event", "programme", "nothing"])
+def test_the_manage_link_shows_for_owners_without_a_role_in_one_query(client, owns):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import EventFactory, ProgrammeFactory, UserFactory
+
+    user = UserFactory()
+    if owns == "event":
+        EventFactory().owners.add(user)
+    elif owns == "programme":
+        ProgrammeFactory(owners=[user])
+    client.force_login(user)
+
+    with CaptureQueriesContext(connection) as with_link:
+        page = client.get("/en/")
+    asked = [q["sql"] for q in with_link if "events_event_owners" in q["sql"]]
+
+    assert ('href="/en/manage/"' in page.text) == (owns != "nothing")
+    # Rooms managed, events and programmes owned: asked together.
+    assert len(asked) == 1
+    assert "events_programme_owners" in asked[0]
+    assert "booking_room" in asked[0]
