@@ -381,12 +381,19 @@ def owner_remove(request, slug, pk):
         services.remove_event_owner(actor=request.user, event=event, user=owner)
     except RegistrationError as error:
         return _event_page(request, event, owner_error=error.message)
+    back = f"{reverse('events:manage-event', args=[slug])}#owners"
+    return _owner_removed(request, owner, ownership.may_manage_event(request.user, event), back)
+
+
+def _owner_removed(request, owner, still_manages: bool, back: str):
+    """After removing an owner: back to the owners, or, for someone who removed themselves
+    and manages it no more, to what they still manage."""
     messages.success(
         request, _("%(name)s is no longer an owner.") % {"name": owner.name or owner.email}
     )
-    if not ownership.may_manage_event(request.user, event):
+    if not still_manages:
         return redirect("events:manage-list" if ownership.manages_anything(request.user) else "my")
-    return redirect(f"{reverse('events:manage-event', args=[slug])}#owners")
+    return redirect(back)
 
 
 @event_manager_required
@@ -445,12 +452,9 @@ def programme_owner_remove(request, programme, pk):
         services.remove_programme_owner(actor=request.user, programme=programme, user=owner)
     except RegistrationError as error:
         return _programme_page(request, programme, owner_error=error.message)
-    messages.success(
-        request, _("%(name)s is no longer an owner.") % {"name": owner.name or owner.email}
-    )
-    if not ownership.may_manage_programme(request.user, programme):
-        return redirect("events:manage-list" if ownership.manages_anything(request.user) else "my")
-    return redirect(f"{reverse('events:manage-programme', args=[programme.slug])}#owners")
+    back = f"{reverse('events:manage-programme', args=[programme.slug])}#owners"
+    still_manages = ownership.may_manage_programme(request.user, programme)
+    return _owner_removed(request, owner, still_manages, back)
 
 
 @programme_manager_required
