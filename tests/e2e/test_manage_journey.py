@@ -72,10 +72,13 @@ def test_facility_manager_approves_booking_and_adds_closure(open_tab, pending_bo
     assert page.locator("#queue-heading + ul li", has_text="Studio 21").count() == 0
 
     tab.click(page.locator("main a[href$='/manage/bookings/closures/']").first)
-    start, end = days_ahead(10, "08:00"), days_ahead(10, "18:00")
+    # A whole day: tick it, give the date twice; the times step aside.
+    start, end = days_ahead(10, "00:00"), days_ahead(11, "00:00")
     page.locator("#id_room").select_option(str(pending_booking.room_id))
-    page.locator("#id_start").fill(start.strftime("%Y-%m-%dT%H:%M"))
-    page.locator("#id_end").fill(end.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#id_whole_day").check()
+    assert not page.locator("#id_start_time").is_visible()
+    page.locator("#id_start_date").fill(start.strftime("%d-%m-%Y"))
+    page.locator("#id_end_date").fill(start.strftime("%d-%m-%Y"))
     page.locator("#id_reason").fill("Onderhoud belichting")
     tab.press(page.locator("#id_reason"))
     closure = Closure.objects.get()
