@@ -24,7 +24,8 @@ def _day_start(day) -> datetime:
 
 def event_list(request):
     form = EventFilterForm(request.GET or None)
-    events = selectors.events_queryset()
+    # The public list: drafts are on the manage pages, not here.
+    events = selectors.events_queryset().filter(published=True)
     programme = None
     if form.is_valid():
         data = form.cleaned_data
@@ -57,7 +58,7 @@ def timetable(events: list[Event]) -> list[tuple]:
 
 
 def event_detail(request, slug):
-    event = get_object_or_404(selectors.events_queryset(), slug=slug)
+    event = get_object_or_404(selectors.visible_events(request.user), slug=slug)
     registration = None
     if request.user.is_authenticated:
         registration = (
