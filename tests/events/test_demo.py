@@ -47,3 +47,26 @@ def test_seed_demo_gives_events_owners_and_one_co_organiser(settings, client):
     assert overview.status_code == 200
     assert "/en/manage/events/llo-immersive-content/" in overview.content.decode()
     assert "/en/manage/events/dmw-opening/" not in overview.content.decode()
+
+
+def test_the_demo_speaks_dutch_on_dutch_pages_and_english_on_english_ones(settings, client):
+    """Demo content in both languages (issue 18, item 5): the Dutch pages show no English
+    title of a demo event or programme, the English pages show each one."""
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    call_command("seed_demo", quiet_logins=True)
+    events = list(Event.objects.select_related("programme"))
+    english = {e.title_en for e in events} | {e.programme.title_en for e in events}
+    dutch = {e.title for e in events} | {e.programme.name for e in events}
+    only_english = {text for text in english - dutch if text}
+    assert all(e.title_en and e.title_en != e.title for e in events)
+
+    pages = ["/events/", *(f"/events/?programme={slug}" for slug in PROGRAMMES)]
+    dutch_pages = "".join(client.get(url).text for url in pages)
+    english_pages = "".join(client.get(f"/en{url}").text for url in pages)
+
+    assert sorted(t for t in only_english if t in dutch_pages.replace("&#x27;", "'")) == []
+    assert sorted(t for t in only_english if t not in english_pages.replace("&#x27;", "'")) == []
+
+
+PROGRAMMES = ("dutch-media-week", "llo-catalogue", "campus-events")
