@@ -44,6 +44,14 @@ def moment(value) -> str:
     return f"{day(value)} {date_format(value, 'H:i')}"
 
 
+@register.filter
+def duration(minutes) -> str:
+    """ "30 min", "1,5 uur", "24 uur": never "1440 minuten"."""
+    from booking.widgets import duration_label
+
+    return duration_label(int(minutes))
+
+
 @register.simple_tag
 def span(start, end) -> str:
     """ "di 8 dec 13:00–17:00", or "di 8 dec 22:00 – wo 9 dec 02:00" over midnight."""

@@ -72,11 +72,18 @@ def test_rush_of_60_for_20_seats_confirms_exactly_20(live_server):
     assert len(recipients) == len(set(recipients)) == 60
 
 
-def _unlocked_event(event_id):
-    # The race the lock closes: read the counters without FOR UPDATE, then dawdle.
-    event = Event.objects.only(*registrations._COUNTER_FIELDS).get(pk=event_id)
-    time.sleep(0.2)
-    return event
+def _unlocked_reads_met():
+    """The race the lock closes: read the counters without FOR UPDATE, and go on only once
+    both requests have read. (A sleep instead lost the race on a loaded machine, when the
+    second request arrived after the first had written.)"""
+    both_read = threading.Barrier(2, timeout=20)
+
+    def unlocked_event(event_id):
+        event = Event.objects.only(*registrations._COUNTER_FIELDS).get(pk=event_id)
+        both_read.wait()
+        return event
+
+    return unlocked_event
 
 
 def _register_without_lock(*, user, event, slug):
@@ -148,7 +155,7 @@ def test_two_cancellations_at_once_promote_two_in_order(live_server):
 
 
 def test_control_two_cancellations_without_lock_lose_a_seat(live_server, monkeypatch):
-    monkeypatch.setattr(registrations, "_locked_event", _unlocked_event)
+    monkeypatch.setattr(registrations, "_locked_event", _unlocked_reads_met())
 
     event, _waiting, _responses = _rush_of_two_cancellations(live_server)
 

@@ -128,7 +128,7 @@ def test_event_page_shows_sessions_and_seats(event, client):
     html = client.get("/en/events/podcast-workshop/").content.decode()
 
     assert "Hilversum Media Park, Studio 21" in html
-    assert "2 / 2" in html
+    assert "2 of 2" in html
     assert "Sign in to register" in html
 
 
@@ -518,7 +518,7 @@ def test_organiser_lowers_capacity_on_the_page_and_nobody_is_removed(organiser_c
     event.refresh_from_db()
     assert (event.capacity, event.seats_taken) == (1, 2)
     assert Registration.objects.filter(status="confirmed").count() == 2
-    assert "0 / 1" in organiser_client.get("/en/events/podcast-workshop/").content.decode()
+    assert "0 of 1" in organiser_client.get("/en/events/podcast-workshop/").content.decode()
 
 
 def test_cancel_through_the_page_after_start_is_refused(db, client, user):
