@@ -38,11 +38,11 @@ from events.services.events import update_event
 from events.services.roles import require_organiser, require_programme_manager
 from events.services.sessions import (
     SessionSpec,
+    _add_session,
+    _cancel_session,
     _check_session_times,
+    _move_session,
     _room_errors,
-    add_session,
-    cancel_session,
-    move_session,
 )
 
 
@@ -163,7 +163,9 @@ def _speakers(programme: Programme, talks: list[ScheduleTalk]) -> dict[str, Spea
 
 
 class _Import:
-    """One import run; `run` is the whole of it, inside the caller's transaction."""
+    """One import run; `run` is the whole of it, inside the caller's transaction. Who runs it
+    manages the programme (import_schedule checks), so every event in it: the sessions'
+    services are called without asking again for each talk."""
 
     def __init__(self, *, actor, programme: Programme, talks, rooms, speakers):
         self.actor = actor
@@ -332,9 +334,9 @@ class _Import:
                 event.speakers.set(speakers)
                 Event.objects.filter(pk=event.pk).update(updated_at=timezone.now())
             if entry.session is None:
-                session = add_session(actor=self.actor, event=event, spec=spec, moving_with=moving)
+                session = _add_session(actor=self.actor, event=event, spec=spec, moving_with=moving)
             elif moves:
-                session = move_session(
+                session = _move_session(
                     actor=self.actor, session=entry.session, spec=spec, moving_with=moving
                 )
             else:
@@ -347,7 +349,7 @@ class _Import:
 
     def _cancel(self, entry: ScheduleEntry) -> None:
         for session in entry.event.sessions.select_related("booking", "event", "room__location"):
-            cancel_session(actor=self.actor, session=session)
+            _cancel_session(actor=self.actor, session=session)
         update_event(
             actor=self.actor,
             event=entry.event,
