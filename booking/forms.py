@@ -1,9 +1,13 @@
+from datetime import datetime, time, timedelta
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from booking import managers
 from booking.models import Location, Room, RoomKind
-from booking.timezones import StrictDateTimeFormField
+from booking.timezones import CalendarDateField, StrictDateTimeFormField, make_aware_strict
+from booking.widgets import DATE_INPUT_FORMATS, LocalDateInput
 
 
 class RoomSearchForm(forms.Form):
@@ -38,8 +42,9 @@ class DayGridForm(forms.Form):
         to_field_name="slug",
         required=False,
     )
+    # Not a CalendarDateField: a year no calendar shows is the view's 404, not a form error.
     day = forms.DateField(
-        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Day"), required=False, widget=LocalDateInput, input_formats=DATE_INPUT_FORMATS
     )
 
 
@@ -77,10 +82,9 @@ class BookingForm(SpanForm):
     repeat_count = forms.IntegerField(
         label=_("Number of times"), min_value=2, max_value=100, required=False
     )
-    repeat_until = forms.DateField(
+    repeat_until = CalendarDateField(
         label=_("Or until (date)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("A series ends after a number of times or on a date; at most 100 times."),
     )
 
@@ -121,7 +125,13 @@ class MoveForm(SpanForm):
 
 
 class ClosureForm(SpanForm):
-    field_order = ["location", "room", "start", "end", "reason"]
+    field_order = ["location", "room", "whole_day", "start", "end", "reason"]
+
+    whole_day = forms.BooleanField(
+        label=_("Whole days"),
+        required=False,
+        help_text=_("From the start date up to and including the end date; times are ignored."),
+    )
 
     location = forms.ModelChoiceField(
         label=_("Location"), queryset=Location.objects.order_by("name"), required=False
@@ -135,6 +145,8 @@ class ClosureForm(SpanForm):
 
     def __init__(self, *args, manager, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.data.get("whole_day"):
+            self.fields["start"].default_time = self.fields["end"].default_time = time(0)
         # Offer only what `manager` may close; a posted id outside it is "not a choice".
         self.fields["location"].queryset = managers.managed_locations(manager).order_by("name")
         self.fields["room"].queryset = (
@@ -144,6 +156,12 @@ class ClosureForm(SpanForm):
             del self.fields["location"]  # a room's manager closes only rooms
 
     def clean(self):
+        if self.cleaned_data.pop("whole_day", False) and self.cleaned_data.get("end"):
+            # The end date is included: the closure runs until the next midnight.
+            last_day = timezone.localtime(self.cleaned_data["end"]).date()
+            self.cleaned_data["end"] = make_aware_strict(
+                datetime.combine(last_day + timedelta(days=1), time(0))
+            )
         data = super().clean()
         if bool(data.get("location")) == bool(data.get("room")):
             self.add_error("room", _("Choose either a location or a room."))

@@ -11,8 +11,18 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+from booking.widgets import (
+    DATE_INPUT_FORMATS,
+    LocalDateInput,
+    LocalDateTimeWidget,
+    combine_local,
+    date_message,
+    parse_local_date,
+)
 
 LOCAL_TZ = ZoneInfo(settings.TIME_ZONE)
 
@@ -95,9 +105,18 @@ class StrictDateTimeFormField(forms.DateTimeField):
     says which of the two it is.
     """
 
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    widget = LocalDateTimeWidget
+    # A form that takes whole days (a closure) sets this; the time choice is then ignored.
+    default_time = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.label:
+            self.widget.time_label = format_lazy("{}: {}", self.label, _("time"))
 
     def to_python(self, value):
+        if isinstance(value, list | tuple):
+            value = combine_local(*(str(part or "") for part in value), self.default_time)
         try:
             moment = super().to_python(value)
         except forms.ValidationError as error:
@@ -117,9 +136,15 @@ class StrictDateTimeFormField(forms.DateTimeField):
 
 
 class CalendarDateField(forms.DateField):
-    """A form date within the years the calendars can show (see `within_calendar`)."""
+    """A form date within the years the calendars can show (see `within_calendar`), typed
+    day-month-year whatever the browser's language (see `booking.widgets`)."""
+
+    widget = LocalDateInput
+    input_formats = DATE_INPUT_FORMATS
 
     def to_python(self, value):
+        if isinstance(value, str) and value.strip() and parse_local_date(value) is None:
+            raise forms.ValidationError(date_message(), code="invalid")
         day = super().to_python(value)
         if day is not None and not within_calendar(day):
             raise forms.ValidationError(OUT_OF_RANGE_MESSAGE, code="out_of_range")

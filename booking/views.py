@@ -33,6 +33,7 @@ from booking.forms import BookingForm, ClosureForm, DayGridForm, MoveForm, RoomS
 from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room
 from booking.services import facilities as facility_services
 from booking.timezones import LOCAL_TZ, within_calendar
+from booking.widgets import duration_presets, parse_local_date
 
 
 def room_list(request):
@@ -141,8 +142,16 @@ def room_detail(request, slug):
                 add_form_error(form, error, conflict_field="start")
             else:
                 return redirect("booking:my_booking", pk=made.pk)
-    context = {**room_context(request, room, form), "alternatives": alternatives}
+    context = {
+        **room_context(request, room, form),
+        "alternatives": alternatives,
+        "durations": room_durations(room),
+    }
     return render(request, "booking/room_detail.html", context)
+
+
+def room_durations(room: Room) -> list[tuple[int, str]]:
+    return duration_presets(room.min_duration_minutes, room.max_duration_minutes)
 
 
 def alternatives_for(user, room: Room, data: dict) -> dict:
@@ -209,6 +218,7 @@ def my_booking(request, pk):
     context = {
         "booking": booking,
         "form": form,
+        "durations": room_durations(booking.room),
         "can_check_in": check_in.can_check_in(booking) and booking.user_id == request.user.pk,
         "check_in_window": check_in.window(booking) if booking.room.check_in_required else None,
         "asks_to_keep_series": bool(
@@ -359,10 +369,12 @@ def require_room_manager(request) -> None:
 
 
 def parse_day(value: str | None) -> date:
-    """A `?week=`/`?day=` date; unreadable means today, a year no calendar shows is 404."""
-    try:
-        day = date.fromisoformat(value) if value else timezone.localdate()
-    except ValueError:
+    """A `?week=`/`?day=` date, ISO or day-month-year.
+
+    Unreadable means today; a year no calendar shows is 404.
+    """
+    day = parse_local_date(value) if value else None
+    if day is None:
         return timezone.localdate()
     if not within_calendar(day):
         raise Http404

@@ -60,7 +60,7 @@ HOME_UPCOMING = 6
 def home(request):
     """What is on (the next sessions) and a search for a free room."""
     upcoming = (
-        Session.objects.filter(end__gt=timezone.now())
+        Session.objects.filter(end__gt=timezone.now(), event__published=True)
         .select_related("event", "event__programme", "room__location")
         .order_by("start", "id")[:HOME_UPCOMING]
     )

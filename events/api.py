@@ -104,7 +104,8 @@ class EventList(generics.ListCreateAPIView):
     def get_queryset(self):
         filters = EventFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        return selectors.filter_events(selectors.events_queryset(), **filters.validated_data)
+        visible = selectors.visible_events(self.request.user)
+        return selectors.filter_events(visible, **filters.validated_data)
 
     @extend_schema(request=EventWriteSerializer, responses={201: EventSerializer})
     def post(self, request):
@@ -122,7 +123,7 @@ class EventDetail(APIView):
 
     @extend_schema(responses={200: EventSerializer})
     def get(self, request, slug):
-        event = get_object_or_404(selectors.events_queryset(), slug=slug)
+        event = get_object_or_404(selectors.visible_events(request.user), slug=slug)
         return Response(EventSerializer(event, context={"request": request}).data)
 
     @extend_schema(request=EventWriteSerializer, responses={200: EventSerializer})

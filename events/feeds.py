@@ -76,8 +76,10 @@ def session_description(event: Event) -> str:
 
 
 def _sessions() -> QuerySet[Session]:
+    """Sessions of published events: a draft stays out of every public calendar."""
     return (
-        Session.objects.select_related("event", "room__location")
+        Session.objects.filter(event__published=True)
+        .select_related("event", "room__location")
         .prefetch_related("event__speakers")
         .order_by("start", "id")
     )
@@ -160,7 +162,7 @@ def programme_feed(request, slug: str):
 
 @in_requested_language
 def event_feed(request, slug: str):
-    event = get_object_or_404(Event, slug=slug)
+    event = get_object_or_404(Event, slug=slug, published=True)
     sessions = _sessions().filter(event=event)
     return _serve_one(request, "event", event, name=event.display_title, sessions=sessions)
 

@@ -21,12 +21,8 @@ class EventFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("All kinds")), *EventKind.choices], required=False
     )
-    start_from = CalendarDateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    start_to = CalendarDateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start_from = CalendarDateField(label=_("From"), required=False)
+    start_to = CalendarDateField(label=_("Until"), required=False)
 
 
 class EventForm(forms.Form):

@@ -119,13 +119,23 @@ def event_create(request):
     form = EventForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
+            # A draft until its sessions are in and someone publishes it.
             event = services.create_event(
-                actor=request.user, slug=form.cleaned_data["slug"], **_event_fields(form)
+                actor=request.user,
+                slug=form.cleaned_data["slug"],
+                published=False,
+                **_event_fields(form),
             )
         except RegistrationError as error:
             add_form_error(form, error)
         else:
-            messages.success(request, _("The event is saved. Add its sessions below."))
+            messages.success(
+                request,
+                _(
+                    "The event is saved as a draft: only its managers see it. "
+                    "Add its sessions, then publish it."
+                ),
+            )
             return redirect("events:manage-event", slug=event.slug)
     return render(request, "events/manage/event_form.html", {"form": form})
 
@@ -145,6 +155,18 @@ def event_edit(request, slug):
             messages.success(request, _("The event is saved."))
             return redirect("events:manage-event", slug=slug)
     return _event_page(request, event, form=form)
+
+
+@event_manager_required
+@require_POST
+def event_publish(request, slug):
+    event = get_object_or_404(Event, slug=slug)
+    if not event.published:
+        services.update_event(actor=request.user, event=event, published=True)
+        messages.success(
+            request, _("The event is published: it is in the lists and feeds, open to register.")
+        )
+    return redirect("events:manage-event", slug=slug)
 
 
 def _event_page(request, event, *, form=None, owner_form=None, owner_error=None):

@@ -105,6 +105,10 @@ class Event(models.Model):
     registration_opens = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes = models.DateTimeField(_("registration closes"), null=True, blank=True)
     waitlist = models.BooleanField(_("waitlist"), default=True)
+    # A draft is seen and managed by its owners only; nobody can register for it. Events
+    # made on the manage pages start as drafts; the API, imports and the admin publish at
+    # once unless told otherwise, as they did before drafts existed.
+    published = models.BooleanField(_("published"), default=True, db_default=True)
     # Its creator and the co-organisers they add; the programme's owners manage it as well.
     # The last owner cannot leave (events.services.owners, under the event's row lock).
     owners = models.ManyToManyField(

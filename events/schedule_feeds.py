@@ -25,7 +25,7 @@ def feed_language(request) -> str:
 
 def _schedule_sessions(programme):
     return (
-        Session.objects.filter(event__programme=programme)
+        Session.objects.filter(event__programme=programme, event__published=True)
         .select_related("event__schedule_entry", "room__location")
         .prefetch_related(
             Prefetch("event__speakers", queryset=Speaker.objects.order_by("name", "id"))

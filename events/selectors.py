@@ -15,6 +15,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -22,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from events import ownership
 from events.models import Attendance, Event, Registration, RegistrationStatus, Session, Speaker
 
 
@@ -40,6 +42,13 @@ def events_queryset() -> QuerySet[Event]:
         )
         .order_by("first_start", "title", "id")
     )
+
+
+def visible_events(user) -> QuerySet[Event]:
+    """Published events, and the drafts `user` manages (owners, programme owners and event
+    administrators see theirs, to prepare them)."""
+    managed = ownership.managed_events(user).values("pk")
+    return events_queryset().filter(Q(published=True) | Q(pk__in=managed))
 
 
 def filter_events(

@@ -66,6 +66,9 @@ class EventSerializer(serializers.Serializer):
     capacity = serializers.IntegerField(read_only=True)
     seats_left = serializers.IntegerField(read_only=True)
     waitlist = serializers.BooleanField(read_only=True)
+    published = serializers.BooleanField(
+        read_only=True, help_text="false for a draft, seen only by those who manage it"
+    )
     waitlist_length = serializers.IntegerField(read_only=True)
     registration_open = serializers.SerializerMethodField()
     registration_opens = StrictDateTimeField(read_only=True)
@@ -111,6 +114,11 @@ class EventWriteSerializer(serializers.Serializer):
     registration_opens = StrictDateTimeField(required=False, allow_null=True, default=None)
     registration_closes = StrictDateTimeField(required=False, allow_null=True, default=None)
     waitlist = serializers.BooleanField(required=False, default=True)
+    published = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="false keeps the event a draft: no public lists or feeds, no registrations",
+    )
     sessions = SessionWriteSerializer(many=True, required=False)
 
     def validate_audience(self, value):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("manage/schedule/", schedule_views.schedule_import_page, name="manage-schedule-import"),
     path("manage/events/new/", manage_views.event_create, name="manage-create"),
     path("manage/events/<slug:slug>/", manage_views.event_edit, name="manage-event"),
+    path("manage/events/<slug:slug>/publish/", manage_views.event_publish, name="manage-publish"),
     path(
         "manage/events/<slug:slug>/sessions/new/",
         manage_views.session_add,

@@ -24,7 +24,8 @@ def _day_start(day) -> datetime:
 
 def event_list(request):
     form = EventFilterForm(request.GET or None)
-    events = selectors.events_queryset()
+    # The public list: drafts are on the manage pages, not here.
+    events = selectors.events_queryset().filter(published=True)
     programme = None
     if form.is_valid():
         data = form.cleaned_data
@@ -65,7 +66,9 @@ def programme_embed(request, slug):
     """The programme's timetable alone, for the Media Park website to frame
     (settings.EMBED_FRAME_ANCESTORS); registering opens this site in a new tab."""
     programme = get_object_or_404(Programme, slug=slug)
-    events = list(selectors.filter_events(selectors.events_queryset(), programme=slug))
+    # Public, as the list: drafts stay on the manage pages.
+    published = selectors.events_queryset().filter(published=True)
+    events = list(selectors.filter_events(published, programme=slug))
     now = timezone.now()
     for event in events:
         event.registration_open = services.registration_is_open(event, now)
@@ -78,7 +81,7 @@ def programme_embed(request, slug):
 
 
 def event_detail(request, slug):
-    event = get_object_or_404(selectors.events_queryset(), slug=slug)
+    event = get_object_or_404(selectors.visible_events(request.user), slug=slug)
     registration = None
     if request.user.is_authenticated:
         registration = (

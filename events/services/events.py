@@ -70,6 +70,7 @@ EVENT_FIELDS = (
     "registration_closes",
     "waitlist",
     "image",
+    "published",
 )
 # Fields that calendars show for each session (SUMMARY, DESCRIPTION).
 CALENDAR_FIELDS = {"title", "description", "title_en", "description_en"}

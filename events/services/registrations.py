@@ -65,6 +65,8 @@ def _check_verified(user) -> None:
 
 
 def _check_event_rules(*, user, event: Event) -> None:
+    if not event.published:
+        raise RegistrationError(_("This event is not published yet."), code="not_found")
     if user.affiliation not in event.audience:
         raise RegistrationError(_("This event is not open to your affiliation."), code="forbidden")
     if not registration_is_open(event):
@@ -135,6 +137,7 @@ WITH before AS (
       AND (registration_opens IS NULL OR registration_opens <= %(now)s)
       AND (registration_closes IS NULL OR %(now)s < registration_closes)
       AND audience ? %(affiliation)s
+      AND published
     FOR UPDATE
 ), claimed AS (
     UPDATE events_event AS e SET

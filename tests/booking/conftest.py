@@ -1,3 +1,4 @@
+import re
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -60,3 +61,12 @@ def unverified_user(db):
     user = UserFactory(affiliation="partner", email_verified=False)
     EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
     return user
+
+
+def shown_moment(html: str, name: str) -> str:
+    """What a date-and-time field shows, as `YYYY-MM-DDTHH:MM`: the day-month-year date field
+    and the time chosen in its select (booking/widgets.py)."""
+    shown = re.search(rf'name="{name}_date" value="([^"]*)"', html).group(1)
+    select = html.split(f'name="{name}_time"', 1)[1].split("</select>", 1)[0]
+    chosen = re.search(r'<option value="([^"]*)" selected>', select).group(1)
+    return f"{datetime.strptime(shown, '%d-%m-%Y').date().isoformat()}T{chosen}"

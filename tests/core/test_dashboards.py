@@ -101,7 +101,8 @@ def test_home_shows_upcoming_sessions_and_room_search(client, django_assert_max_
     assert "Talk 5" in html
     assert "Talk 6" not in html  # six at most
     assert 'action="/en/rooms/"' in html
-    assert 'name="free_from"' in html
+    assert 'name="free_from_date"' in html
+    assert 'name="free_from_time"' in html
 
 
 @pytest.mark.parametrize("owns", ["event", "programme", "nothing"])

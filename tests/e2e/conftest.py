@@ -13,6 +13,7 @@ message; REQUIRE_BROWSER=1 (set in CI) makes that a failure.
 import os
 import socket
 from dataclasses import dataclass, field
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
@@ -366,3 +367,16 @@ def surfconext(surfconext_provider, settings):
     directives["form-action"] = [*directives["form-action"], origin_of(surfconext_provider.base)]
     settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": directives}
     return surfconext_provider
+
+
+def fill_moment(page, name: str, moment) -> None:
+    """Type a date-and-time field as a person does: the date as day-month-year, then choose
+    the time (booking/widgets.py)."""
+    page.locator(f"#id_{name}_date").fill(moment.strftime("%d-%m-%Y"))
+    page.locator(f"#id_{name}_time").select_option(moment.strftime("%H:%M"))
+
+
+def shown_moment(page, name: str) -> str:
+    """What a date-and-time field shows, as `YYYY-MM-DDTHH:MM`."""
+    day = datetime.strptime(page.locator(f"#id_{name}_date").input_value(), "%d-%m-%Y")
+    return f"{day.date().isoformat()}T{page.locator(f'#id_{name}_time').input_value()}"

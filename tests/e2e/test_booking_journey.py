@@ -14,7 +14,7 @@ from booking import services
 from booking.models import Booking, BookingStatus, RoomKind
 from booking.timezones import LOCAL_TZ
 from tests.booking.factories import LocationFactory, RoomFactory
-from tests.e2e.conftest import verified
+from tests.e2e.conftest import fill_moment, shown_moment, verified
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +26,7 @@ def next_tuesday() -> date:
 
 
 def local_input(day: date, hhmm: str) -> str:
-    """The value a datetime-local input holds."""
+    """How `shown_moment` reads a date-and-time field."""
     return f"{day.isoformat()}T{hhmm}"
 
 
@@ -89,20 +89,20 @@ def sign_in_with_surfconext(tab, next_path: str) -> None:
 
 def find_free_lab(tab, tuesday: date) -> None:
     page = tab.page
-    page.locator("#id_free_from").fill(local_input(tuesday, "13:00"))
-    page.locator("#id_free_until").fill(local_input(tuesday, "17:00"))
+    fill_moment(page, "free_from", at(tuesday, "13:00"))
+    fill_moment(page, "free_until", at(tuesday, "17:00"))
     page.locator("#id_capacity").fill("6")
     page.locator("#id_kind").select_option("lab")
     tab.press(page.locator("#id_capacity"))
-    page.wait_for_url(re.compile(r"\?free_from="))
+    page.wait_for_url(re.compile(r"\?free_from_date="))
     assert page.locator(".room-cards h2").all_inner_texts() == ["Immersive Lab"]
     tab.screenshot("rooms-search")
 
 
 def book(tab, tuesday: date, start: str, end: str, title: str) -> None:
     page = tab.page
-    page.locator("#id_start").fill(local_input(tuesday, start))
-    page.locator("#id_end").fill(local_input(tuesday, end))
+    fill_moment(page, "start", at(tuesday, start))
+    fill_moment(page, "end", at(tuesday, end))
     page.locator("#id_title").fill(title)
     page.locator("#id_attendees").fill("6")
     tab.click(page.locator("#book-heading ~ form button[type=submit]"))
@@ -118,9 +118,14 @@ def test_student_books_moves_and_cancels_a_lab(open_tab, surfconext, labs):
     find_free_lab(tab, tuesday)
     # The result books the searched time for the searched number of people.
     tab.click(page.get_by_role("link", name=re.compile(r"Immersive Lab (for this|voor deze) ")))
-    assert page.locator("#id_start").input_value() == local_input(tuesday, "13:00")
+    assert shown_moment(page, "start") == local_input(tuesday, "13:00")
     assert page.locator("#id_attendees").input_value() == "6"
-    book(tab, tuesday, "13:00", "15:00", "Montage VR-docu")
+    # Two hours from the searched start: one tap on a duration, not a typed end.
+    duration = page.locator(".duration-presets button", has_text=re.compile(r"^2 (uur|hours)$"))
+    duration.tap() if tab.variant.is_phone else duration.click()
+    assert shown_moment(page, "end") == local_input(tuesday, "15:00")
+    page.locator("#id_title").fill("Montage VR-docu")
+    tab.click(page.locator("#book-heading ~ form button[type=submit]"))
     page.wait_for_url(re.compile(r"/my/bookings/\d+/(#book-heading)?$"))
     booking = Booking.objects.get(room=labs)
     assert (booking.start, booking.end, booking.attendees, booking.status) == (
@@ -141,9 +146,9 @@ def test_student_books_moves_and_cancels_a_lab(open_tab, surfconext, labs):
     assert entry.locator(".status-confirmed").count() == 1
     tab.click(entry.get_by_role("link", name="Immersive Lab"))
 
-    page.locator("#id_start").fill(local_input(tuesday, "15:00"))
-    page.locator("#id_end").fill(local_input(tuesday, "17:00"))
-    tab.press(page.locator("#id_end"))
+    fill_moment(page, "start", at(tuesday, "15:00"))
+    fill_moment(page, "end", at(tuesday, "17:00"))
+    tab.press(page.locator("#id_title"))
     booking.refresh_from_db()
     assert (booking.start, booking.end) == (at(tuesday, "15:00"), at(tuesday, "17:00"))
     assert page.locator(".messages .message-success").count() == 1

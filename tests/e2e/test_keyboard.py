@@ -19,7 +19,7 @@ FOCUSED = """() => {
   const el = document.activeElement;
   const style = getComputedStyle(el);
   return {tag: el.tagName.toLowerCase(), id: el.id, type: el.type || '',
-          labelled: el.labels ? el.labels.length > 0 : null,
+          labelled: el.labels ? el.labels.length > 0 || el.hasAttribute('aria-label') : null,
           outline: style.outlineStyle !== 'none' && style.outlineWidth !== '0px'};
 }"""
 
@@ -34,12 +34,16 @@ def tab_until(page, element_id: str, limit: int) -> list[dict]:
     raise AssertionError(f"#{element_id} not reached with {limit} presses of Tab: {stops}")
 
 
-def type_datetime(page, moment: datetime, next_id: str) -> None:
-    """Chromium's en-US date-time field: month, day, year, then hour and minute."""
-    page.keyboard.type(moment.strftime("%m%d%Y"))
-    page.keyboard.press("Tab")  # a year may have more digits: Tab moves on to the hour
-    page.keyboard.type(moment.strftime("%H%M"))
-    tab_until(page, next_id, limit=3)  # past the AM/PM part and the date picker's button
+def type_datetime(page, moment: datetime, next_id: str) -> list[dict]:
+    """The date as day-month-year, Tab, the time typed into its choice (the select jumps to
+    the option that starts so); then on to `next_id`, past the duration buttons."""
+    page.keyboard.type(moment.strftime("%d-%m-%Y"))
+    stops = [page.evaluate(FOCUSED)]
+    page.keyboard.press("Tab")
+    stops.append(page.evaluate(FOCUSED))
+    assert stops[-1]["tag"] == "select", stops
+    page.keyboard.type(moment.strftime("%H:%M"))
+    return stops + tab_until(page, next_id, limit=10)
 
 
 def test_booking_form_by_keyboard_only(open_tab):
@@ -50,11 +54,11 @@ def test_booking_form_by_keyboard_only(open_tab):
     tab = open_tab(student)
     page = tab.goto("/rooms/immersive-lab/")
 
-    stops = tab_until(page, "id_start", limit=120)
+    stops = tab_until(page, "id_start_date", limit=120)
     # The skip link comes first.
     assert (stops[0]["tag"], stops[0]["id"]) == ("a", "")
-    type_datetime(page, start, next_id="id_end")
-    type_datetime(page, end, next_id="id_title")
+    stops += type_datetime(page, start, next_id="id_end_date")
+    stops += type_datetime(page, end, next_id="id_title")
     page.keyboard.type("Montage met toetsenbord")
     stops += tab_until(page, "id_attendees", limit=1)
     page.keyboard.press("ControlOrMeta+A")

@@ -220,6 +220,16 @@ def test_embed_is_the_grid_without_the_site_and_opens_registration_in_a_new_tab(
     )
 
 
+def test_embed_and_grid_leave_drafts_out(dmw, client):
+    talk(dmw, "Published talk", future(days=5, hour=9), 60)
+    talk(dmw, "Draft talk", future(days=5, hour=11), 60, published=False)
+
+    for url in ("/en/programmes/dmw/embed/", "/en/events/?programme=dmw"):
+        html = client.get(url).content.decode()
+        assert "Published talk" in html, url
+        assert "Draft talk" not in html, url
+
+
 def test_embed_of_an_unknown_programme_is_a_404(db, client):
     assert client.get("/programmes/nope/embed/").status_code == 404
 
