@@ -394,6 +394,11 @@ CONTENT_SECURITY_POLICY = {
         ],
     }
 }
+# Sites that may frame a programme's timetable (/programmes/{slug}/embed/), e.g.
+# EMBED_FRAME_ANCESTORS=https://www.mediapark.nl; every other page may be framed by none.
+EMBED_FRAME_ANCESTORS = [
+    origin_of(url) for url in env.list("EMBED_FRAME_ANCESTORS", default=[]) if url.strip()
+]
 # Swagger UI's own page carries a small inline <style>; it is allowed there and nowhere else.
 API_DOCS_CSP_UPDATE = {"style-src": [UNSAFE_INLINE]}
 # Not "Strict": the identity provider redirects back cross-site and the session must survive.

@@ -2,10 +2,13 @@
 and the pages do: registrations are read-only here apart from cancelling, so the event's
 counters always stay true, and sessions hold their rooms through booking's services."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from events import ownership, services
+from booking.errors import BookingError
+from booking.photos import open_checked
+from events import ownership, services, speakers
 from events.errors import RegistrationError
 from events.models import (
     Attendance,
@@ -14,6 +17,7 @@ from events.models import (
     Registration,
     RegistrationStatus,
     Session,
+    Speaker,
 )
 
 
@@ -217,3 +221,103 @@ class AttendanceAdmin(admin.ModelAdmin):
     list_display = ["registration", "session", "checked_in_at", "checked_in_by"]
     list_select_related = ["registration__event", "registration__user", "session__event"]
     readonly_fields = ["registration", "session", "checked_in_at", "checked_in_by"]
+
+
+class SpeakerAdminForm(forms.ModelForm):
+    """A photo goes through the same checks and cleaning as an API upload (and a room's)."""
+
+    new_photo = forms.FileField(
+        label=_("New photo"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, at most 10 MB and 25 megapixels."),
+    )
+
+    class Meta:
+        model = Speaker
+        fields = ["programme", "name", "organisation", "bio", "events", "new_photo"]
+
+    def clean_new_photo(self):
+        upload = self.cleaned_data.get("new_photo")
+        if upload:
+            try:
+                open_checked(upload)
+            except BookingError as error:
+                raise forms.ValidationError(str(error.message)) from error
+            upload.seek(0)
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        # On a change the programme is read-only: the speaker's own.
+        if "programme" in self.fields:
+            programme = cleaned.get("programme")
+        else:
+            programme = self.instance.programme
+        events = cleaned.get("events") or []
+        if programme is not None and any(e.programme_id != programme.pk for e in events):
+            self.add_error("events", _("Choose only events of the speaker's programme."))
+        return cleaned
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(OrganisersOnly, admin.ModelAdmin):
+    """Saved and removed through events.speakers, as over the API."""
+
+    form = SpeakerAdminForm
+    list_display = ["name", "organisation", "programme"]
+    list_filter = ["programme"]
+    list_select_related = ["programme"]
+    search_fields = ["name", "organisation"]
+    readonly_fields = ["photo", "external_id"]
+    filter_horizontal = ["events"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "programme"] if obj else self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "programme":
+            kwargs["queryset"] = ownership.managed_programmes(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "events":
+            kwargs["queryset"] = ownership.managed_events(request.user).select_related("programme")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def may_manage(self, user, obj) -> bool:
+        return ownership.may_manage_programme(user, obj.programme)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not self.may_manage(request.user, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: getattr(obj, name) for name in speakers.SPEAKER_FIELDS}
+        events = [event.slug for event in form.cleaned_data.get("events") or []]
+        if change:
+            # `obj` carries the form's values already; the service compares with the stored.
+            stored = Speaker.objects.select_related("programme").get(pk=obj.pk)
+            speakers.update_speaker(actor=request.user, speaker=stored, events=events, **fields)
+        else:
+            created = speakers.create_speaker(
+                actor=request.user, programme=obj.programme, events=events, **fields
+            )
+            obj.pk = created.pk
+            obj._state.adding = False
+        if form.cleaned_data.get("new_photo"):
+            speakers.set_speaker_photo(
+                actor=request.user, speaker=obj, upload=form.cleaned_data["new_photo"]
+            )
+
+    def save_related(self, request, form, formsets, change):
+        # The events were set by the service in save_model.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        speakers.delete_speaker(actor=request.user, speaker=obj)
+
+    def delete_queryset(self, request, queryset):
+        for speaker in queryset.select_related("programme"):
+            speakers.delete_speaker(actor=request.user, speaker=speaker)

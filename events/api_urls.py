@@ -9,6 +9,12 @@ urlpatterns = [
         schedule_api.ScheduleImport.as_view(),
         name="api-programme-import",
     ),
+    path(
+        "programmes/<slug:slug>/speakers/",
+        speaker_api.ProgrammeSpeakers.as_view(),
+        name="api-programme-speakers",
+    ),
+    path("speakers/<int:pk>/", speaker_api.SpeakerDetail.as_view(), name="api-speaker"),
     path("speakers/<int:pk>/photo/", speaker_api.SpeakerPhoto.as_view(), name="api-speaker-photo"),
     path("events/", api.EventList.as_view(), name="api-events"),
     path("events/<slug:slug>/", api.EventDetail.as_view(), name="api-event"),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("events/<slug:slug>/", views.event_detail, name="detail"),
     path("events/<slug:slug>/register/", views.register, name="register"),
     path("events/registrations/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("programmes/<slug:slug>/embed/", views.programme_embed, name="programme-embed"),
     path("manage/events/", manage_views.event_list, name="manage-list"),
     path("manage/schedule/", schedule_views.schedule_import_page, name="manage-schedule-import"),
     path("manage/events/new/", manage_views.event_create, name="manage-create"),

@@ -1,7 +1,6 @@
 """Public pages: the events list (with the Dutch Media Week timetable) and an event's page."""
 
 from datetime import datetime, time, timedelta
-from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from booking.timezones import LOCAL_TZ
-from events import selectors, services
+from events import schedule_grid, selectors, services
 from events.errors import RegistrationError
 from events.forms import EventFilterForm
-from events.models import Event, Registration, RegistrationStatus
+from events.models import Event, Programme, Registration, RegistrationStatus
+from events.schedule_embed import frameable
 
 
 def _day_start(day) -> datetime:
@@ -41,20 +41,43 @@ def event_list(request):
     events = list(events)
     context = {"form": form, "events": events, "programme": programme}
     if programme is not None:
-        context["timetable"] = timetable(events)
+        context["timetable"] = _timetable(request, events)
     return render(request, "events/list.html", context)
 
 
-def timetable(events: list[Event]) -> list[tuple]:
-    """Sessions of the events grouped by local day, in time order: [(day, [(session, event)])]."""
-    rows = sorted(
-        ((session, event) for event in events for session in event.sessions.all()),
-        key=lambda row: (row[0].start, row[1].title),
+def _timetable(request, events: list[Event]) -> list:
+    """The programme's days as grids, each event told whether registration is open and
+    the visitor's own registration for it (one query, however many events)."""
+    now = timezone.now()
+    mine = {}
+    if request.user.is_authenticated and events:
+        mine = dict(
+            Registration.objects.filter(user=request.user, event__in=events)
+            .exclude(status=RegistrationStatus.CANCELLED)
+            .values_list("event_id", "status")
+        )
+    for event in events:
+        event.registration_open = services.registration_is_open(event, now)
+        event.my_status = mine.get(event.pk)
+    return schedule_grid.build_grid(events)
+
+
+def programme_embed(request, slug):
+    """The programme's timetable alone, for the Media Park website to frame
+    (settings.EMBED_FRAME_ANCESTORS); registering opens this site in a new tab."""
+    programme = get_object_or_404(Programme, slug=slug)
+    # Public, as the list: drafts stay on the manage pages.
+    published = selectors.events_queryset().filter(published=True)
+    events = list(selectors.filter_events(published, programme=slug))
+    now = timezone.now()
+    for event in events:
+        event.registration_open = services.registration_is_open(event, now)
+    response = render(
+        request,
+        "events/programme_embed.html",
+        {"programme": programme, "timetable": schedule_grid.build_grid(events)},
     )
-    return [
-        (day, list(day_rows))
-        for day, day_rows in groupby(rows, key=lambda row: timezone.localtime(row[0].start).date())
-    ]
+    return frameable(response)
 
 
 def event_detail(request, slug):

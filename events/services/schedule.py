@@ -34,14 +34,15 @@ from events.models import (
     Theme,
 )
 from events.schedule_import import SchedulePerson, ScheduleTalk
-from events.services.events import create_event, update_event
+from events.services.events import update_event
 from events.services.roles import require_organiser, require_programme_manager
 from events.services.sessions import (
     SessionSpec,
+    _add_session,
+    _cancel_session,
+    _check_session_times,
+    _move_session,
     _room_errors,
-    add_session,
-    cancel_session,
-    move_session,
 )
 
 
@@ -128,16 +129,22 @@ def _speakers(programme: Programme, talks: list[ScheduleTalk]) -> dict[str, Spea
         speaker.external_id: speaker
         for speaker in Speaker.objects.filter(programme=programme, external_id__in=list(people))
     }
+    created = Speaker.objects.bulk_create(
+        Speaker(
+            programme=programme,
+            external_id=key,
+            name=person.name,
+            bio=person.bio,
+            organisation=person.organisation,
+        )
+        for key, person in people.items()
+        if key not in existing
+    )
+    fresh = {speaker.external_id for speaker in created}
+    existing.update((speaker.external_id, speaker) for speaker in created)
     for key, person in people.items():
-        speaker = existing.get(key)
-        if speaker is None:
-            existing[key] = Speaker.objects.create(
-                programme=programme,
-                external_id=key,
-                name=person.name,
-                bio=person.bio,
-                organisation=person.organisation,
-            )
+        speaker = existing[key]
+        if key in fresh:
             continue
         changes = {
             name: value
@@ -156,7 +163,9 @@ def _speakers(programme: Programme, talks: list[ScheduleTalk]) -> dict[str, Spea
 
 
 class _Import:
-    """One import run; `run` is the whole of it, inside the caller's transaction."""
+    """One import run; `run` is the whole of it, inside the caller's transaction. Who runs it
+    manages the programme (import_schedule checks), so every event in it: the sessions'
+    services are called without asking again for each talk."""
 
     def __init__(self, *, actor, programme: Programme, talks, rooms, speakers):
         self.actor = actor
@@ -204,14 +213,16 @@ class _Import:
             ).values_list("slug", flat=True)
         )
         with _room_errors(), booking_services.rearranging() as rebooked:
+            new = []
             for talk in self.talks:
                 entry = self.entries.get(talk.guid)
                 if entry is None:
-                    self._attempt(talk, lambda t=talk: self._create(t, taken, rebooked, moving))
+                    new.append(talk)
                 else:
                     self._attempt(
                         talk, lambda t=talk, e=entry: self._update(t, e, rebooked, moving)
                     )
+            self._create_all(new, taken, moving)
             if self.result.conflicts:
                 raise RegistrationError(
                     _(
@@ -227,11 +238,38 @@ class _Import:
     def _speakers_of(self, talk: ScheduleTalk) -> list[Speaker]:
         return [self.speakers[person.key] for person in talk.persons]
 
-    def _create(self, talk, taken, rebooked, moving) -> None:
-        spec = _spec(talk, self.rooms)
-        with transaction.atomic():
-            event = create_event(
-                actor=self.actor,
+    def _create_all(self, talks: list[ScheduleTalk], taken: set[str], moving) -> None:
+        """Every new talk as an event with its session, a handful of statements for them all:
+        the rooms held in one go (booking.services.hold_rooms: each room locked once, every
+        clash found), then events, owners, sessions, speakers and entries inserted in bulk.
+        The new bookings need no check at the end of the rearrangement: they were checked
+        against every booking but the moving ones, and each moving one is checked against
+        them there."""
+        specs = [_spec(talk, self.rooms) for talk in talks]
+        for talk, spec in zip(talks, specs, strict=True):
+            self._attempt(talk, lambda spec=spec: _check_session_times(spec))
+        in_rooms = [i for i, spec in enumerate(specs) if spec.room]
+        holds = [
+            booking_services.Hold(
+                room=specs[i].room,
+                start=specs[i].start,
+                end=specs[i].end,
+                title=talks[i].title,
+                attendees=max(specs[i].room.capacity, 1),
+            )
+            for i in in_rooms
+        ]
+        try:
+            held = booking_services.hold_rooms(actor=self.actor, holds=holds, moving_with=moving)
+        except booking_services.HoldsRefused as refused:
+            for index, error in refused.refusals:
+                self._attempt(talks[in_rooms[index]], lambda error=error: _raise_as_ours(error))
+            return
+        if self.result.conflicts:
+            return  # The import fails: writing the rest would only be undone.
+        booking_of = dict(zip(in_rooms, held, strict=True))
+        events = Event.objects.bulk_create(
+            Event(
                 slug=_event_slug(self.programme, talk, taken),
                 programme=self.programme,
                 kind=EventKind.DMW_SESSION,
@@ -240,17 +278,33 @@ class _Import:
                 description=talk.description,
                 capacity=spec.room.capacity if spec.room else 0,
             )
-            session = add_session(actor=self.actor, event=event, spec=spec, moving_with=moving)
-            speakers = self._speakers_of(talk)
-            if speakers:
-                # A new event has none yet: adding skips the read that `set` makes.
-                event.speakers.add(*speakers)
-            ScheduleEntry.objects.create(
-                programme=self.programme, guid=talk.guid, event=event, session=session
+            for talk, spec in zip(talks, specs, strict=True)
+        )
+        # Its creator is an event's first owner (create_event).
+        Event.owners.through.objects.bulk_create(
+            Event.owners.through(event_id=event.pk, user_id=self.actor.pk) for event in events
+        )
+        sessions = Session.objects.bulk_create(
+            Session(
+                event=event,
+                start=spec.start,
+                end=spec.end,
+                room=spec.room,
+                booking=booking_of.get(i),
+                location_text=spec.location_text,
             )
-        if session.booking_id:
-            rebooked.append(session.booking)
-        self.result.created += 1
+            for i, (event, spec) in enumerate(zip(events, specs, strict=True))
+        )
+        Speaker.events.through.objects.bulk_create(
+            Speaker.events.through(speaker_id=speaker.pk, event_id=event.pk)
+            for talk, event in zip(talks, events, strict=True)
+            for speaker in {s.pk: s for s in self._speakers_of(talk)}.values()
+        )
+        ScheduleEntry.objects.bulk_create(
+            ScheduleEntry(programme=self.programme, guid=talk.guid, event=event, session=session)
+            for talk, event, session in zip(talks, events, sessions, strict=True)
+        )
+        self.result.created += len(talks)
 
     def _update(self, talk, entry: ScheduleEntry, rebooked, moving) -> None:
         event = entry.event
@@ -280,9 +334,9 @@ class _Import:
                 event.speakers.set(speakers)
                 Event.objects.filter(pk=event.pk).update(updated_at=timezone.now())
             if entry.session is None:
-                session = add_session(actor=self.actor, event=event, spec=spec, moving_with=moving)
+                session = _add_session(actor=self.actor, event=event, spec=spec, moving_with=moving)
             elif moves:
-                session = move_session(
+                session = _move_session(
                     actor=self.actor, session=entry.session, spec=spec, moving_with=moving
                 )
             else:
@@ -295,7 +349,7 @@ class _Import:
 
     def _cancel(self, entry: ScheduleEntry) -> None:
         for session in entry.event.sessions.select_related("booking", "event", "room__location"):
-            cancel_session(actor=self.actor, session=session)
+            _cancel_session(actor=self.actor, session=session)
         update_event(
             actor=self.actor,
             event=entry.event,
@@ -305,6 +359,16 @@ class _Import:
         entry.session, entry.cancelled_at = None, timezone.now()
         entry.save(update_fields=["session", "cancelled_at"])
         self.result.cancelled += 1
+
+
+def _raise_as_ours(error) -> None:
+    """Booking's refusal as this app's error, as sessions._room_errors turns it."""
+    raise RegistrationError(
+        error.message,
+        code=error.code if error.code != "not_found" else "invalid",
+        field="sessions",
+        conflicts=error.conflicts,
+    )
 
 
 def _lock_programme(programme_id: int) -> Programme:

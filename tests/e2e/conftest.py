@@ -41,6 +41,8 @@ SCREENSHOTS = {
     ("my-bookings", "nl-390x844"),
     ("dmw-timetable", "en-1280x800"),
     ("dmw-timetable", "nl-390x844"),
+    ("dmw-grid", "en-1280x800"),
+    ("dmw-embed", "nl-1280x800"),
     ("event", "en-1280x800"),
     ("check-in", "nl-390x844"),
     ("day-grid-desks", "en-1280x800"),

@@ -89,7 +89,7 @@ def test_public_member_signs_up_registers_and_is_promoted_from_waitlist(
     sign_up(tab, mailoutbox)
 
     tab.goto("/events/?programme=dutch-media-week-2026")
-    assert page.locator("table.timetable a").all_inner_texts() == [
+    assert page.locator(".tt-session h4 a").all_inner_texts() == [
         "AI in de nieuwsredactie",
         "Immersive storytelling",
     ]
