@@ -109,6 +109,10 @@ def book(tab, tuesday: date, start: str, end: str, title: str) -> None:
 
 
 def test_student_books_moves_and_cancels_a_lab(open_tab, surfconext, labs):
+    """From search to booked in four steps, as in Skedda: search (date, two times, people,
+    kind), the result's "book" button, a duration button, "Book". Before: the room page
+    opened on this week with an empty form, and the date, both times and the number of people
+    were typed again, the times as mm/dd/yyyy AM/PM in an English browser."""
     tuesday = next_tuesday()
     tab = open_tab()
     page = tab.page
