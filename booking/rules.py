@@ -9,7 +9,6 @@ from typing import NamedTuple
 
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
-from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_facility_manager
@@ -18,6 +17,7 @@ from booking import intervals
 from booking import seats as seats_of
 from booking.errors import BookingError
 from booking.models import Booking, BookingMode, Closure, Room
+from booking.templatetags.when import moment
 from booking.timezones import LOCAL_TZ
 
 
@@ -34,8 +34,8 @@ def real_minutes(start: datetime, end: datetime) -> float:
 
 
 def local_label(value: datetime) -> str:
-    local = timezone.localtime(value, LOCAL_TZ)
-    return f"{date_format(local, 'DATE_FORMAT')} {time_format(local, 'H:i')}"
+    """A moment in a refusal, written as on every page: "di 8 dec 13:00"."""
+    return moment(timezone.localtime(value, LOCAL_TZ))
 
 
 def check_span(start: datetime, end: datetime) -> None:

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from booking.errors import BookingError
 from booking.models import Booking, BookingStatus, Room
 from booking.services import create_booking
+from booking.timezones import LOCAL_TZ
 from tests.booking.conftest import at, next_monday
 from tests.booking.factories import RoomFactory
 from tests.factories import UserFactory
@@ -367,7 +368,10 @@ def test_clash_names_the_booking_in_local_24_hour_time(user_api, now):
     assert detail.startswith("Studio 4 is already booked from ")
     assert " 14:00 to " in detail
     assert detail.endswith(" 15:00.")
-    assert str(start.year) in detail
+    # Written as on every page: "Mon 7 Dec 14:00", the year only when it is not this one.
+    local = start.astimezone(LOCAL_TZ)
+    assert f"{local:%a} {local.day} {local:%b}" in detail
+    assert (str(local.year) in detail) == (local.year != timezone.localdate().year)
     assert rows() == before
 
 

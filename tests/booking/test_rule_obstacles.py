@@ -7,7 +7,7 @@ changes nothing.
 from datetime import timedelta
 
 import pytest
-from django.utils import dateformat
+from django.utils import timezone
 
 from booking.models import Booking, Closure
 from booking.timezones import LOCAL_TZ
@@ -19,9 +19,11 @@ pytestmark = pytest.mark.django_db
 
 
 def label(value) -> str:
-    """A time as refusals show it: the English date, then the 24-hour Amsterdam time."""
+    """A time as refusals show it, as every page does: "Tue 8 Dec 13:00" in Amsterdam time,
+    the year only when it is not this year."""
     local = value.astimezone(LOCAL_TZ)
-    return f"{dateformat.format(local, 'N j, Y')} {local:%H:%M}"
+    year = "" if local.year == timezone.localdate().year else f" {local.year}"
+    return f"{local:%a} {local.day} {local:%b}{year} {local:%H:%M}"
 
 
 def move(client, booking_id, start, end):

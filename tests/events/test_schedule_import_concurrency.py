@@ -82,6 +82,11 @@ def test_control_without_the_lock_imports_race_into_errors(monkeypatch):
 
     results = import_at_once()
 
-    assert sorted(code for code, _ in results) == [200] + [500] * (WORKERS - 1)
-    assert all("duplicate key" in body for code, body in results if code == 500)
-    assert ScheduleEntry.objects.count() == 3
+    # At most one gets through (none, when they block each other on the unique keys and
+    # PostgreSQL breaks the deadlock); the others fail rather than find the talks.
+    codes = sorted(code for code, _ in results)
+    assert codes in ([500] * WORKERS, [200] + [500] * (WORKERS - 1))
+    assert all(
+        "duplicate key" in body or "deadlock" in body for code, body in results if code == 500
+    )
+    assert ScheduleEntry.objects.count() == (3 if codes[0] == 200 else 0)
