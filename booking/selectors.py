@@ -10,6 +10,8 @@ from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import ROLE_GROUPS, is_facility_manager, remember_role_groups
@@ -426,6 +428,26 @@ def bookable_room_ids(user) -> set[int] | None:
     if not user.is_authenticated:
         return None
     return set(bookable_rooms(user).values_list("pk", flat=True))
+
+
+def who_may_book(rooms: list[Room]) -> dict[int, str]:
+    """For each room, who its rule lets book it, in words: "Hogeschool Utrecht, Gemeente
+    Hilversum and MBO College Hilversum". One query for the organisations of all of them."""
+    from accounts.models import Affiliation, Organisation
+
+    wanted = {pk for room in rooms for pk in room.organisations_allowed}
+    names = dict(Organisation.objects.filter(pk__in=wanted).values_list("pk", "name"))
+    labels = dict(Affiliation.choices)
+    return {
+        room.pk: str(
+            get_text_list(
+                [str(labels[a]) for a in room.bookable_by if a in labels]
+                + sorted(names[pk] for pk in room.organisations_allowed if pk in names),
+                _("and"),
+            )
+        )
+        for room in rooms
+    }
 
 
 def bookable_by_q(affiliation: str, organisation_id: int | None = None) -> Q:

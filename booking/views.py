@@ -27,7 +27,7 @@ from accounts import selectors as account_selectors
 from accounts.errors import add_form_error
 from accounts.models import Organisation
 from accounts.roles import is_facility_manager
-from booking import check_in, daygrid, managers, selectors, services, suggestions, weekview
+from booking import check_in, daygrid, managers, rules, selectors, services, suggestions, weekview
 from booking.errors import BookingError
 from booking.forms import BookingForm, ClosureForm, DayGridForm, MoveForm, RoomSearchForm
 from booking.models import Booking, BookingStatus, Closure, Location, OpeningHours, Room
@@ -58,6 +58,10 @@ def room_list(request):
     if bookable_ids is not None:
         for room in rooms:
             room.bookable = room.pk in bookable_ids
+        refused = [room for room in rooms if not room.bookable]
+        who = selectors.who_may_book(refused) if refused else {}
+        for room in refused:
+            room.who_may_book = who[room.pk]
     return render(
         request,
         "booking/room_list.html",
@@ -147,7 +151,16 @@ def room_detail(request, slug):
         "alternatives": alternatives,
         "durations": room_durations(room),
     }
+    if request.user.is_authenticated and not may_book(request.user, room):
+        # Say so before the form, not after it is filled in and sent.
+        context["who_may_book"] = selectors.who_may_book([room])[room.pk]
     return render(request, "booking/room_detail.html", context)
+
+
+def may_book(user, room: Room) -> bool:
+    return rules.room_admits(room, user.affiliation, user.organisation_id) or (
+        is_facility_manager(user)
+    )
 
 
 def room_durations(room: Room) -> list[tuple[int, str]]:

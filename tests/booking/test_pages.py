@@ -143,7 +143,8 @@ def test_room_detail_form_affiliation_refused(client, day):
 
     html = client.post(f"/en/rooms/{room.slug}/", form_data(day)).content.decode()
 
-    assert "cannot be booked with your affiliation" in html
+    # A form sent anyway (an old tab) is refused, and the page says who may book instead.
+    assert "You cannot book this room. Who may book it: Hogeschool Utrecht." in html
     assert Booking.objects.count() == 0
 
 
