@@ -5,10 +5,11 @@ answered in JSON whatever was asked for (see ReportView)."""
 import csv
 import io
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from rest_framework import renderers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
 from booking.report_periods import Period
@@ -88,7 +89,7 @@ class ReportView(APIView):
     def perform_content_negotiation(self, request, force=False):
         try:
             return super().perform_content_negotiation(request, force)
-        except NotFound:
+        except Http404:
             # DRF answers an unknown ?format= with a 404; it is bad input.
             raise ValidationError({"format": [_("Choose json, csv or xlsx.")]}) from None
 

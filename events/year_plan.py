@@ -29,7 +29,6 @@ from events.models import (
 from events.reports import is_suppressed
 from events.services.year_plan import PERCENT_MEASURES
 
-
 _HALF_YEARS = """
 hy AS (
     SELECT n, since, until
