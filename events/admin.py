@@ -3,6 +3,7 @@ and the pages do: registrations are read-only here apart from cancelling, so the
 counters always stay true, and sessions hold their rooms through booking's services."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from events import ownership, services
@@ -14,7 +15,9 @@ from events.models import (
     Registration,
     RegistrationStatus,
     Session,
+    YearPlanTarget,
 )
+from events.services.year_plan import may_plan
 
 
 class OrganisersOnly:
@@ -217,3 +220,51 @@ class AttendanceAdmin(admin.ModelAdmin):
     list_display = ["registration", "session", "checked_in_at", "checked_in_by"]
     list_select_related = ["registration__event", "registration__user", "session__event"]
     readonly_fields = ["registration", "session", "checked_in_at", "checked_in_by"]
+
+
+@admin.register(YearPlanTarget)
+class YearPlanTargetAdmin(admin.ModelAdmin):
+    """The year plan's targets, written through services.record_target like the report
+    page's form, so the same checks hold (measure and filter, percentages, who may)."""
+
+    list_display = ["half_year_start", "measure", "target", "note", "updated_at"]
+    list_filter = ["measure", "half_year_start"]
+    fields = [
+        "half_year_start",
+        "measure",
+        "target",
+        "affiliation",
+        "organisation",
+        "location",
+        "room_kind",
+        "event_kind",
+        "theme",
+        "programme",
+        "note",
+    ]
+
+    def has_add_permission(self, request):
+        return may_plan(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return may_plan(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return may_plan(request.user) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data.get(name) for name in self.fields}
+        fields = {name: value for name, value in fields.items() if value not in (None, "")}
+        try:
+            with transaction.atomic():
+                if change:
+                    # A changed half-year, measure or filter makes it another target.
+                    services.remove_target(actor=request.user, target=obj)
+                saved = services.record_target(actor=request.user, **fields)
+        except RegistrationError as error:
+            self.message_user(request, str(error.message), messages.ERROR)
+            return
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.remove_target(actor=request.user, target=obj)
