@@ -52,11 +52,11 @@ periods AS (
     FROM unnest(%(firsts)s::date[], %(lasts)s::date[]) WITH ORDINALITY AS p(first_day, last_day, n)
 ),
 days AS (
-    SELECT p.bucket, d::date AS day
+    SELECT p.bucket, p.first_day, d::date AS day
     FROM periods AS p, generate_series(p.first_day, p.last_day, interval '1 day') AS d
 ),
 opening AS (
-    SELECT d.bucket, d.day, h.location_id,
+    SELECT d.bucket, d.first_day, d.day, h.location_id,
            tstzrange({opens}, {closes}) AS span
     FROM days AS d
     JOIN {hours} AS h ON h.weekday = extract(isodow FROM d.day)::int - 1
@@ -77,52 +77,80 @@ closed AS (
     WHERE c.start < %(until)s AND c."end" > %(since)s
     GROUP BY r.id
 ),
-open_time AS MATERIALIZED (
-    SELECT r.id AS room_id, o.bucket, o.day, o.span,
-           tstzmultirange(o.span) - coalesce(cl.spans, '{{}}'::tstzmultirange) AS open_spans
+-- Open time a closure takes from a room, per period: the closures cut to opening hours.
+closed_open AS (
+    SELECT r.id AS room_id, o.bucket, tstzmultirange(o.span) * cl.spans AS spans
     FROM rooms AS r
-    JOIN opening AS o ON o.location_id = r.location_id
-    LEFT JOIN closed AS cl ON cl.room_id = r.id
+    JOIN closed AS cl ON cl.room_id = r.id
+    JOIN opening AS o ON o.location_id = r.location_id AND o.span && cl.spans
 ),
-pieces AS (
-    SELECT b.id, b.room_id, ot.bucket, b.status,
+-- Each booking on each local day it touches (materialized first, so that the planner meets
+-- these rows with the days' opening hours by hash, never every room-day per booking).
+booking_days AS MATERIALIZED (
+    SELECT b.id, b.room_id, r.location_id, r.capacity, b.status, b.start, b."end", bd.day,
+           bd.n, cl.spans AS closed_spans,
            CASE WHEN r.by_seat AND NOT b.takes_whole_room THEN b.attendees ELSE r.capacity END
-               AS seats,
-           ot.open_spans * tstzmultirange(tstzrange(b.start, b."end")) AS spans
+               AS seats
     FROM {booking} AS b
     JOIN rooms AS r ON r.id = b.room_id
-    CROSS JOIN LATERAL generate_series(
-        (b.start AT TIME ZONE %(tz)s)::date, (b."end" AT TIME ZONE %(tz)s)::date, interval '1 day'
-    ) AS bd(day)
-    JOIN open_time AS ot ON ot.room_id = b.room_id AND ot.day = bd.day::date
+    LEFT JOIN closed AS cl ON cl.room_id = r.id
+    CROSS JOIN LATERAL (
+        SELECT d::date AS day, n
+        FROM generate_series((b.start AT TIME ZONE %(tz)s)::date,
+                             (b."end" AT TIME ZONE %(tz)s)::date, interval '1 day')
+             WITH ORDINALITY AS g(d, n)
+    ) AS bd
     WHERE b.status IN (%(confirmed)s, %(released)s)
       AND b.start < %(until)s AND b."end" > %(since)s
+),
+-- Each booking cut to the day's opening hours, less the room's closures.
+pieces AS (
+    SELECT bd.id, bd.room_id, o.bucket, bd.status, bd.seats, bd.capacity,
+           -- The booking's first day in the period: where it is counted once.
+           bd.n = 1 OR bd.day = o.first_day AS first_piece,
+           -- Most days no closure touches: a plain range intersection; else a multirange.
+           tstzrange(bd.start, bd."end") * o.span AS simple,
+           CASE WHEN bd.closed_spans && o.span THEN
+               (tstzmultirange(o.span) - bd.closed_spans)
+               * tstzmultirange(tstzrange(bd.start, bd."end"))
+           END AS spans
+    FROM booking_days AS bd
+    JOIN opening AS o ON o.location_id = bd.location_id AND o.day = bd.day
 )"""
 
 _SECONDS = "(SELECT coalesce(sum(extract(epoch FROM upper(x) - lower(x))), 0) FROM unnest({}) AS x)"
+_PIECE_SECONDS = (
+    "CASE WHEN spans IS NULL THEN coalesce(extract(epoch FROM upper(simple) - lower(simple)), 0)"
+    " ELSE " + _SECONDS.format("spans") + " END"
+)
 
 _ROOM_FIGURES_SQL = """
 WITH {open_time},
-open_sum AS (
-    SELECT room_id, bucket, sum({open_seconds}) AS seconds FROM open_time GROUP BY 1, 2
+location_open AS (
+    SELECT location_id, bucket, sum(extract(epoch FROM upper(span) - lower(span))) AS seconds
+    FROM opening GROUP BY 1, 2
+),
+room_closed AS (
+    SELECT room_id, bucket, sum({closed_seconds}) AS seconds FROM closed_open GROUP BY 1, 2
 ),
 booked AS (
     SELECT room_id, bucket,
-           count(DISTINCT id) FILTER (WHERE status = %(confirmed)s) AS bookings,
+           count(*) FILTER (WHERE status = %(confirmed)s AND first_piece) AS bookings,
            sum(seats * {piece_seconds}) FILTER (WHERE status = %(confirmed)s) AS seat_seconds,
-           count(DISTINCT id) FILTER (WHERE status = %(released)s) AS released,
+           count(*) FILTER (WHERE status = %(released)s AND first_piece) AS released,
            sum(seats * {piece_seconds}) FILTER (WHERE status = %(released)s)
                AS released_seat_seconds
     FROM pieces GROUP BY 1, 2
 )
 SELECT r.id, p.bucket, room.slug, room.name, room.kind, r.capacity, r.by_seat,
-       l.slug, l.name, coalesce(o.seconds, 0), coalesce(b.bookings, 0),
+       l.slug, l.name, coalesce(o.seconds, 0) - coalesce(c.seconds, 0), coalesce(b.bookings, 0),
        coalesce(b.seat_seconds, 0), coalesce(b.released, 0),
        coalesce(b.released_seat_seconds, 0)
 FROM rooms AS r CROSS JOIN periods AS p
 JOIN {room} AS room ON room.id = r.id
 JOIN {location} AS l ON l.id = r.location_id
-LEFT JOIN open_sum AS o ON o.room_id = r.id AND o.bucket = p.bucket
+LEFT JOIN location_open AS o ON o.location_id = r.location_id AND o.bucket = p.bucket
+LEFT JOIN room_closed AS c ON c.room_id = r.id AND c.bucket = p.bucket
 LEFT JOIN booked AS b ON b.room_id = r.id AND b.bucket = p.bucket
 ORDER BY l.name, room.name, r.id, p.bucket
 """
@@ -136,11 +164,11 @@ weighted AS (
     SELECT o.span AS piece, rc.rooms::float AS weight
     FROM opening AS o JOIN room_count AS rc ON rc.location_id = o.location_id
     UNION ALL
-    SELECT x, -1 FROM open_time, unnest(tstzmultirange(span) - open_spans) AS x
+    SELECT x, -1 FROM closed_open, unnest(spans) AS x
 ),
 booked AS (
-    SELECT x AS piece, pieces.seats::float / r.capacity AS weight
-    FROM pieces JOIN rooms AS r ON r.id = pieces.room_id, unnest(pieces.spans) AS x
+    SELECT x AS piece, pieces.seats::float / pieces.capacity AS weight
+    FROM pieces, unnest(coalesce(pieces.spans, tstzmultirange(pieces.simple))) AS x
     WHERE pieces.status = %(confirmed)s
 ),
 hours AS (
@@ -177,21 +205,41 @@ def _statement(template: str) -> str:
     )
     return template.format(
         open_time=open_time,
-        open_seconds=_SECONDS.format("open_spans"),
-        piece_seconds=_SECONDS.format("spans"),
+        closed_seconds=_SECONDS.format("spans"),
+        piece_seconds=_PIECE_SECONDS,
         **_tables(),
     ).replace("%(seats)s", f"'{BookingMode.SEATS.value}'")
 
+
+# The planner cannot tell how many rows the day-by-day joins give. On its estimates it
+# compiled the statement first (JIT), which cost more than running it, and looked up each
+# booking's day in the opening hours by a nested loop (each booking times every room-day):
+# both off, so bookings meet their days by hash. Sent in the same round trip, for this
+# statement's implicit transaction only.
+NO_JIT = "SET LOCAL jit = off;\n"
 
 # Built once at import (names from the models), outside any function.
 ROOM_FIGURES_SQL = _statement(_ROOM_FIGURES_SQL)
 HEAT_MAP_SQL = _statement(_HEAT_MAP_SQL)
 
 
+def fetch_all(sql: str, parameters: dict) -> list[tuple]:
+    """Rows of `sql`, run without JIT, in one round trip."""
+    # Several statements in one string run as one implicit transaction, so SET LOCAL holds
+    # for the report (and ends with it) outside a transaction too.
+    with connection.cursor() as cursor:
+        cursor.execute(NO_JIT + sql, parameters)
+        while cursor.nextset():  # past the SETs to the report's rows
+            pass
+        return cursor.fetchall()
+
+
 def _parameters(periods: list[Period], locations=(), kinds=()) -> dict:
     return {
         "firsts": [p.first for p in periods],
         "lasts": [p.last for p in periods],
+        "first_day": min(p.first for p in periods),
+        "last_day": max(p.last for p in periods),
         "since": min(p.since for p in periods),
         "until": max(p.until for p in periods),
         "tz": str(LOCAL_TZ),
@@ -255,9 +303,7 @@ class RoomFigures:
 def room_figures(periods: list[Period], *, locations=(), kinds=()) -> list[RoomFigures]:
     """Each room's figures in each of `periods`, in one query: active rooms, and inactive
     ones that were booked then. `locations` (ids) and `kinds` narrow the rooms."""
-    with connection.cursor() as cursor:
-        cursor.execute(ROOM_FIGURES_SQL, _parameters(periods, locations, kinds))
-        rows = cursor.fetchall()
+    rows = fetch_all(ROOM_FIGURES_SQL, _parameters(periods, locations, kinds))
     result = []
     for row in rows:
         (room_id, bucket, slug, name, kind, capacity, by_seat, location_slug, location_name) = row[
@@ -395,9 +441,7 @@ class HeatMap:
 
 
 def heat_map(period: Period, *, locations=(), kinds=()) -> HeatMap:
-    with connection.cursor() as cursor:
-        cursor.execute(HEAT_MAP_SQL, _parameters([period], locations, kinds))
-        rows = cursor.fetchall()
+    rows = fetch_all(HEAT_MAP_SQL, _parameters([period], locations, kinds))
     cells: dict[str, dict] = defaultdict(dict)
     for what, weekday, hour, seconds in rows:
         cells[what][(weekday, hour)] = float(seconds) / 3600
