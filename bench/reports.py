@@ -50,7 +50,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=60, help="per report, through HTTP")
     parser.add_argument("--alone", type=int, default=20, help="per report, query alone")
-    add_server_arguments(parser, clients=4, port=8350)
+    # One client per core: a report keeps a core busy for its whole answer.
+    add_server_arguments(parser, clients=2, port=8350)
     return parser.parse_args()
 
 
@@ -201,8 +202,8 @@ def seed(rng: random.Random):
 
 def seed_events(first_day, days: int) -> None:
     """400 events (a quarter LLO courses), two evening sessions each across the year, outside
-    our rooms (sessions in rooms are bookings, counted above); 50 registrations an event: 40 confirmed (28 attended), 5
-    waitlisted, 5 cancelled."""
+    our rooms (sessions in rooms are bookings, counted above); 50 registrations an event:
+    40 confirmed (28 attended), 5 waitlisted, 5 cancelled."""
     from django.db import connection
 
     from events.models import Programme

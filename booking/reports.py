@@ -87,21 +87,30 @@ closed_open AS (
 -- Each booking on each local day it touches (materialized first, so that the planner meets
 -- these rows with the days' opening hours by hash, never every room-day per booking).
 booking_days AS MATERIALIZED (
-    SELECT b.id, b.room_id, r.location_id, r.capacity, b.status, b.start, b."end", bd.day,
-           bd.n, cl.spans AS closed_spans,
+    SELECT b.id, b.room_id, r.location_id, r.capacity, b.status, b.start, b."end",
+           (b.start AT TIME ZONE %(tz)s)::date AS day, 1 AS n, cl.spans AS closed_spans,
            CASE WHEN r.by_seat AND NOT b.takes_whole_room THEN b.attendees ELSE r.capacity END
                AS seats
     FROM {booking} AS b
     JOIN rooms AS r ON r.id = b.room_id
     LEFT JOIN closed AS cl ON cl.room_id = r.id
-    CROSS JOIN LATERAL (
-        SELECT d::date AS day, n
-        FROM generate_series((b.start AT TIME ZONE %(tz)s)::date,
-                             (b."end" AT TIME ZONE %(tz)s)::date, interval '1 day')
-             WITH ORDINALITY AS g(d, n)
-    ) AS bd
     WHERE b.status IN (%(confirmed)s, %(released)s)
       AND b.start < %(until)s AND b."end" > %(since)s
+    UNION ALL
+    -- The later days of the few bookings that run past local midnight.
+    SELECT b.id, b.room_id, r.location_id, r.capacity, b.status, b.start, b."end",
+           d::date, n + 1, cl.spans,
+           CASE WHEN r.by_seat AND NOT b.takes_whole_room THEN b.attendees ELSE r.capacity END
+    FROM {booking} AS b
+    JOIN rooms AS r ON r.id = b.room_id
+    LEFT JOIN closed AS cl ON cl.room_id = r.id
+    CROSS JOIN LATERAL generate_series(
+        (b.start AT TIME ZONE %(tz)s)::date + 1, (b."end" AT TIME ZONE %(tz)s)::date,
+        interval '1 day'
+    ) WITH ORDINALITY AS g(d, n)
+    WHERE b.status IN (%(confirmed)s, %(released)s)
+      AND b.start < %(until)s AND b."end" > %(since)s
+      AND (b."end" AT TIME ZONE %(tz)s)::date > (b.start AT TIME ZONE %(tz)s)::date
 ),
 -- Each booking cut to the day's opening hours, less the room's closures.
 pieces AS (
@@ -118,16 +127,17 @@ pieces AS (
     JOIN opening AS o ON o.location_id = bd.location_id AND o.day = bd.day
 )"""
 
-_SECONDS = "(SELECT coalesce(sum(extract(epoch FROM upper(x) - lower(x))), 0) FROM unnest({}) AS x)"
+# date_part, not extract: extract gives numeric, whose arithmetic cost a third of the report.
+_SECONDS = "(SELECT coalesce(sum(date_part('epoch', upper(x) - lower(x))), 0) FROM unnest({}) AS x)"
 _PIECE_SECONDS = (
-    "CASE WHEN spans IS NULL THEN coalesce(extract(epoch FROM upper(simple) - lower(simple)), 0)"
+    "CASE WHEN spans IS NULL THEN coalesce(date_part('epoch', upper(simple) - lower(simple)), 0)"
     " ELSE " + _SECONDS.format("spans") + " END"
 )
 
 _ROOM_FIGURES_SQL = """
 WITH {open_time},
 location_open AS (
-    SELECT location_id, bucket, sum(extract(epoch FROM upper(span) - lower(span))) AS seconds
+    SELECT location_id, bucket, sum(date_part('epoch', upper(span) - lower(span))) AS seconds
     FROM opening GROUP BY 1, 2
 ),
 room_closed AS (
@@ -177,8 +187,8 @@ hours AS (
 )
 SELECT what, extract(isodow FROM h AT TIME ZONE %(tz)s)::int - 1,
        extract(hour FROM h AT TIME ZONE %(tz)s)::int,
-       sum(weight * extract(epoch FROM least(upper(piece), h + interval '1 hour')
-                                      - greatest(lower(piece), h)))
+       sum(weight * date_part('epoch', least(upper(piece), h + interval '1 hour')
+                                       - greatest(lower(piece), h)))
 FROM hours CROSS JOIN LATERAL generate_series(
     date_trunc('hour', lower(piece)), upper(piece) - interval '1 microsecond', interval '1 hour'
 ) AS h

@@ -122,7 +122,7 @@ def test_year_plan_sets_actuals_beside_targets(planner):
             target=Decimal(5),
         )
 
-    periods, lines = year_plan.lines(today=date(2026, 12, 5))
+    _periods, lines = year_plan.lines(today=date(2026, 12, 5))
 
     (line,) = lines
     by_start = {cell.period.first: cell for cell in line.cells}
