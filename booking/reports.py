@@ -110,6 +110,12 @@ booking_days AS MATERIALIZED (
     ) WITH ORDINALITY AS g(d, n)
     WHERE b.status IN (%(confirmed)s, %(released)s)
       AND b.start < %(until)s AND b."end" > %(since)s
+      -- Local midnight is 22:00 or 23:00 UTC (the session's zone): a cheap test first.
+      AND ((b."end" - b.start) >= interval '1 day'
+           OR (b.start + interval '2 hours')::date
+              <> (b."end" + interval '2 hours' - interval '1 microsecond')::date
+           OR (b.start + interval '1 hour')::date
+              <> (b."end" + interval '1 hour' - interval '1 microsecond')::date)
       AND (b."end" AT TIME ZONE %(tz)s)::date > (b.start AT TIME ZONE %(tz)s)::date
 ),
 -- Each booking cut to the day's opening hours, less the room's closures.
