@@ -37,8 +37,8 @@ def _half_year_choices(periods: list[Period]) -> list[tuple[str, str]]:
             period.first.isoformat(),
             _("%(first)s to %(last)s")
             % {
-                "first": formats.date_format(period.first, "j M Y"),
-                "last": formats.date_format(period.last, "j M Y"),
+                "first": formats.date_format(period.first, "j N Y"),
+                "last": formats.date_format(period.last, "j N Y"),
             },
         )
         for period in reversed(periods)
@@ -289,4 +289,4 @@ def target_remove(request, pk: int):
     except RegistrationError as error:
         raise PermissionDenied(str(error.message)) from error
     messages.success(request, _("The target is removed."))
-    return redirect("events:reports")
+    return redirect("events:manage-reports")

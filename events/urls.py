@@ -10,11 +10,11 @@ urlpatterns = [
     path("events/<slug:slug>/register/", views.register, name="register"),
     path("events/registrations/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("manage/events/", manage_views.event_list, name="manage-list"),
-    path("manage/reports/", report_views.report_page, name="reports"),
+    path("manage/reports/", report_views.report_page, name="manage-reports"),
     path(
         "manage/reports/targets/<int:pk>/remove/",
         report_views.target_remove,
-        name="report-target-remove",
+        name="manage-report-target-remove",
     ),
     path("manage/schedule/", schedule_views.schedule_import_page, name="manage-schedule-import"),
     path("manage/events/new/", manage_views.event_create, name="manage-create"),

@@ -72,6 +72,7 @@ def covenant_data():
         target=80,
         note="LLO in onze zalen",
     )
+    return first
 
 
 def test_facility_manager_reads_the_report_and_records_a_target(open_tab, covenant_data):
@@ -84,8 +85,14 @@ def test_facility_manager_reads_the_report_and_records_a_target(open_tab, covena
 
     current = half_year_of(timezone.localdate())
     page.locator("#id_half_year").select_option(current.first.isoformat())
-    tab.press(page.locator("#id_half_year"))
+    tab.click(page.locator("form.report-period button[type=submit]"))
     assert f"half_year={current.first.isoformat()}" in page.url
+    # The weeks so far, for the meeting's papers.
+    page.locator("#id_half_year").select_option("")
+    page.locator("#id_from").fill(covenant_data.isoformat())
+    page.locator("#id_until").fill((timezone.localdate() - timedelta(days=1)).isoformat())
+    tab.click(page.locator("form.report-period button[type=submit]"))
+    assert page.locator(".period-line").count() == 1
     tab.screenshot("covenant-report")
 
     tab.reveal(page.locator("details.plan-form summary"))
@@ -93,7 +100,7 @@ def test_facility_manager_reads_the_report_and_records_a_target(open_tab, covena
     page.locator("#id_affiliation").select_option("hu")
     page.locator("#id_target").fill("125")
     page.locator("#id_note").fill("HU students in the Lab")
-    tab.click(page.locator("details.plan-form button[type=submit]"))
+    tab.click(page.locator("details.plan-form form.stacked-form button[type=submit]"))
 
     assert page.locator(".messages .message-success").count() == 1
     target = YearPlanTarget.objects.get(measure="people_booked")
