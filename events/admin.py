@@ -2,7 +2,9 @@
 and the pages do: registrations are read-only here apart from cancelling, so the event's
 counters always stay true, and sessions hold their rooms through booking's services."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +19,7 @@ from events.models import (
     Session,
     YearPlanTarget,
 )
-from events.services.year_plan import may_plan
+from events.services.year_plan import check_target, may_plan
 
 
 class OrganisersOnly:
@@ -222,11 +224,51 @@ class AttendanceAdmin(admin.ModelAdmin):
     readonly_fields = ["registration", "session", "checked_in_at", "checked_in_by"]
 
 
+class YearPlanTargetForm(forms.ModelForm):
+    class Meta:
+        model = YearPlanTarget
+        fields = [
+            "half_year_start",
+            "measure",
+            "target",
+            "affiliation",
+            "organisation",
+            "location",
+            "room_kind",
+            "event_kind",
+            "theme",
+            "programme",
+            "note",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        filters = ["affiliation", "organisation", "location", "room_kind", "event_kind"]
+        try:
+            check_target(
+                half_year_start=data.get("half_year_start"),
+                measure=data.get("measure"),
+                target=data.get("target"),
+                **{name: data.get(name) for name in [*filters, "theme", "programme"]},
+            )
+        except RegistrationError as error:
+            field = error.field if error.field in self.fields else None
+            self.add_error(field, str(error.message))
+        except TypeError:
+            pass  # a required field is missing: its own error says so
+        return data
+
+    def validate_unique(self):
+        # Recording a target again changes it (services.record_target).
+        pass
+
+
 @admin.register(YearPlanTarget)
 class YearPlanTargetAdmin(admin.ModelAdmin):
     """The year plan's targets, written through services.record_target like the report
     page's form, so the same checks hold (measure and filter, percentages, who may)."""
 
+    form = YearPlanTargetForm
     list_display = ["half_year_start", "measure", "target", "note", "updated_at"]
     list_filter = ["measure", "half_year_start"]
     fields = [
@@ -262,8 +304,8 @@ class YearPlanTargetAdmin(admin.ModelAdmin):
                     services.remove_target(actor=request.user, target=obj)
                 saved = services.record_target(actor=request.user, **fields)
         except RegistrationError as error:
-            self.message_user(request, str(error.message), messages.ERROR)
-            return
+            # The form checked the target; what is left is permission.
+            raise PermissionDenied(str(error.message)) from error
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):

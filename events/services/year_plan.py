@@ -57,6 +57,30 @@ def record_target(
 ) -> YearPlanTarget:
     """Set the target of `measure` with its filter for the half-year from `half_year_start`."""
     _require_planner(actor)
+    given = {
+        "affiliation": affiliation,
+        "organisation": organisation,
+        "location": location,
+        "room_kind": room_kind,
+        "event_kind": event_kind,
+        "theme": theme,
+        "programme": programme,
+    }
+    check_target(half_year_start=half_year_start, measure=measure, target=target, **given)
+    with transaction.atomic():
+        # update_or_create reads again after a racing insert of the same target (the unique
+        # constraint refuses the second), so two managers saving at once leave one target.
+        found, _created = YearPlanTarget.objects.update_or_create(
+            half_year_start=half_year_start,
+            measure=measure,
+            **given,
+            defaults={"target": target, "note": note, "recorded_by": actor},
+        )
+    return found
+
+
+def check_target(*, half_year_start: date, measure: str, target: Decimal, **given) -> None:
+    """Raise RegistrationError naming the field when the target cannot be recorded."""
     if measure not in Measure.values:
         raise RegistrationError(_("Choose one of the measures."), field="measure")
     if not is_half_year_start(half_year_start) or half_year_start < COVENANT_START:
@@ -71,15 +95,6 @@ def record_target(
             else _("A target is 0 or more."),
             field="target",
         )
-    given = {
-        "affiliation": affiliation,
-        "organisation": organisation,
-        "location": location,
-        "room_kind": room_kind,
-        "event_kind": event_kind,
-        "theme": theme,
-        "programme": programme,
-    }
     for name, value in given.items():
         if value and name not in FILTERS[measure]:
             raise RegistrationError(
@@ -87,20 +102,10 @@ def record_target(
                 % {"filter": YearPlanTarget._meta.get_field(name).verbose_name},
                 field=name,
             )
-    if affiliation and organisation is not None:
+    if given.get("affiliation") and given.get("organisation") is not None:
         raise RegistrationError(
             _("Filter by an affiliation or an organisation, not both."), field="organisation"
         )
-    with transaction.atomic():
-        # update_or_create reads again after a racing insert of the same target (the unique
-        # constraint refuses the second), so two managers saving at once leave one target.
-        found, _created = YearPlanTarget.objects.update_or_create(
-            half_year_start=half_year_start,
-            measure=measure,
-            **given,
-            defaults={"target": target, "note": note, "recorded_by": actor},
-        )
-    return found
 
 
 def remove_target(*, actor, target: YearPlanTarget) -> None:

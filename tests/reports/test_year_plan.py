@@ -156,3 +156,32 @@ def test_occupancy_target_uses_the_occupancy_figures(planner):
 
     # 4 of 8 days x 8 hours: 28 September to 5 October is 8 days, 64 open hours.
     assert actual.value == round(4 / 64 * 100, 1)
+
+
+def test_admin_records_a_target_through_the_service(client):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    response = client.post(
+        "/en/admin/events/yearplantarget/add/",
+        {
+            "half_year_start": "2026-09-28",
+            "measure": "occupancy",
+            "target": "120",
+            "affiliation": "",
+            "room_kind": "",
+            "event_kind": "",
+            "theme": "",
+            "note": "",
+        },
+    )
+
+    # The service's check refuses a percentage over 100; the form says so, nothing is saved.
+    assert response.status_code == 200
+    assert "A percentage lies between 0 and 100." in response.content.decode()
+    assert not YearPlanTarget.objects.exists()
+    client.post(
+        "/en/admin/events/yearplantarget/add/",
+        {"half_year_start": "2026-09-28", "measure": "occupancy", "target": "60"},
+    )
+    assert YearPlanTarget.objects.get().recorded_by == admin
