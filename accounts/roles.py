@@ -1,12 +1,14 @@
 """The staff roles. Membership of a Django group grants a role; a superuser has them all.
 
 Event organisers create events and manage those they own (events.ownership); event
-administrators manage every event and programme."""
+administrators manage every event and programme. Report viewers (the covenant's steering
+group) only read the aggregate reports, as facility managers and event administrators do."""
 
 FACILITY_MANAGERS = "facility_managers"
 EVENT_ORGANISERS = "event_organisers"
 EVENT_ADMINISTRATORS = "event_administrators"
-ROLE_GROUPS = (FACILITY_MANAGERS, EVENT_ORGANISERS, EVENT_ADMINISTRATORS)
+REPORT_VIEWERS = "report_viewers"
+ROLE_GROUPS = (FACILITY_MANAGERS, EVENT_ORGANISERS, EVENT_ADMINISTRATORS, REPORT_VIEWERS)
 
 
 def _in_group(user, group_name: str) -> bool:
@@ -38,3 +40,12 @@ def is_event_organiser(user) -> bool:
 
 def is_event_administrator(user) -> bool:
     return _in_group(user, EVENT_ADMINISTRATORS)
+
+
+def is_report_viewer(user) -> bool:
+    return _in_group(user, REPORT_VIEWERS)
+
+
+def may_see_reports(user) -> bool:
+    """The covenant reports: facility managers, event administrators and report viewers."""
+    return is_facility_manager(user) or is_event_administrator(user) or is_report_viewer(user)

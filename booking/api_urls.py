@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from booking import api
+from booking import api, report_api
 
 router = SimpleRouter()
 router.register("locations", api.LocationViewSet, basename="location")
@@ -9,3 +10,8 @@ router.register("closures", api.ClosureViewSet, basename="closure")
 router.register("bookings", api.BookingViewSet, basename="booking")
 
 urlpatterns = router.urls
+
+# The covenant report's occupancy (booking.report_api); participation lives in events.
+urlpatterns += [
+    path("reports/occupancy/", report_api.OccupancyReport.as_view(), name="api-report-occupancy"),
+]

@@ -23,7 +23,12 @@ def manage_link(request):
     from django.contrib.auth import get_user_model
     from django.db.models import Exists
 
-    from accounts.roles import is_event_administrator, is_event_organiser, is_facility_manager
+    from accounts.roles import (
+        is_event_administrator,
+        is_event_organiser,
+        is_facility_manager,
+        is_report_viewer,
+    )
     from booking.managers import managed_rooms
     from events.models import Event, Programme
 
@@ -33,6 +38,8 @@ def manage_link(request):
         if not getattr(user, "is_authenticated", False):
             return False
         if is_facility_manager(user) or is_event_organiser(user) or is_event_administrator(user):
+            return True
+        if is_report_viewer(user):
             return True
         # A page every signed-in person sees: the three ways to manage without a role are
         # asked in one round trip, not one each.

@@ -4,6 +4,8 @@ counters always stay true, and sessions hold their rooms through booking's servi
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from booking.errors import BookingError
@@ -18,7 +20,9 @@ from events.models import (
     RegistrationStatus,
     Session,
     Speaker,
+    YearPlanTarget,
 )
+from events.services.year_plan import check_target, may_plan
 
 
 class OrganisersOnly:
@@ -321,3 +325,91 @@ class SpeakerAdmin(OrganisersOnly, admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for speaker in queryset.select_related("programme"):
             speakers.delete_speaker(actor=request.user, speaker=speaker)
+
+
+class YearPlanTargetForm(forms.ModelForm):
+    class Meta:
+        model = YearPlanTarget
+        fields = [
+            "half_year_start",
+            "measure",
+            "target",
+            "affiliation",
+            "organisation",
+            "location",
+            "room_kind",
+            "event_kind",
+            "theme",
+            "programme",
+            "note",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        filters = ["affiliation", "organisation", "location", "room_kind", "event_kind"]
+        try:
+            check_target(
+                half_year_start=data.get("half_year_start"),
+                measure=data.get("measure"),
+                target=data.get("target"),
+                **{name: data.get(name) for name in [*filters, "theme", "programme"]},
+            )
+        except RegistrationError as error:
+            field = error.field if error.field in self.fields else None
+            self.add_error(field, str(error.message))
+        except TypeError:
+            pass  # a required field is missing: its own error says so
+        return data
+
+    def validate_unique(self):
+        # Recording a target again changes it (services.record_target).
+        pass
+
+
+@admin.register(YearPlanTarget)
+class YearPlanTargetAdmin(admin.ModelAdmin):
+    """The year plan's targets, written through services.record_target like the report
+    page's form, so the same checks hold (measure and filter, percentages, who may)."""
+
+    form = YearPlanTargetForm
+    list_display = ["half_year_start", "measure", "target", "note", "updated_at"]
+    list_filter = ["measure", "half_year_start"]
+    fields = [
+        "half_year_start",
+        "measure",
+        "target",
+        "affiliation",
+        "organisation",
+        "location",
+        "room_kind",
+        "event_kind",
+        "theme",
+        "programme",
+        "note",
+    ]
+
+    def has_add_permission(self, request):
+        return may_plan(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return may_plan(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return may_plan(request.user) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data.get(name) for name in self.fields}
+        fields = {name: value for name, value in fields.items() if value not in (None, "")}
+        try:
+            with transaction.atomic():
+                if change:
+                    # A changed half-year, measure or filter makes it another target.
+                    services.remove_target(actor=request.user, target=obj)
+                saved = services.record_target(actor=request.user, **fields)
+        except RegistrationError as error:
+            # The form checked the target; what is left is permission.
+            raise PermissionDenied(str(error.message)) from error
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.remove_target(actor=request.user, target=obj)

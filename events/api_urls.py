@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import api, schedule_api, speaker_api
+from events import api, report_api, schedule_api, speaker_api
 
 urlpatterns = [
     path("programmes/", api.ProgrammeList.as_view(), name="api-programmes"),
@@ -28,6 +28,11 @@ urlpatterns = [
         name="api-event-registrations",
     ),
     path("registrations/", api.MyRegistrations.as_view(), name="api-registrations"),
+    path(
+        "reports/participation/",
+        report_api.ParticipationReport.as_view(),
+        name="api-report-participation",
+    ),
     path(
         "registrations/<int:pk>/cancel/",
         api.CancelRegistration.as_view(),

@@ -1,7 +1,7 @@
 from django.db.models import F
 
 from accounts.dashboard import Section
-from accounts.roles import is_event_administrator
+from accounts.roles import is_event_administrator, may_see_reports
 
 
 def my_sections(request):
@@ -28,8 +28,12 @@ def manage_sections(request):
     from events.models import Event, Programme, Session
 
     user = request.user
+    # The covenant report, for who may see it (report viewers manage nothing else).
+    sections = [Section("events/reports/manage_section.html", order=90)]
+    if not may_see_reports(user):
+        sections = []
     if not ownership.manages_anything(user):
-        return []
+        return sections
     administrator = is_event_administrator(user)
     if administrator:
         # Everything is theirs to manage; the lists name what they own themselves.
@@ -57,4 +61,4 @@ def manage_sections(request):
     }
     if administrator:
         context["event_count"] = Event.objects.count()
-    return [Section("events/manage_section.html", context)]
+    return [Section("events/manage_section.html", context), *sections]

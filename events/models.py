@@ -341,6 +341,8 @@ class OwnerInvitation(models.Model):
 
 
 # Schedule exchange (speakers, imported schedule entries) lives in its own module.
+# The covenant report's year plan, likewise.
+from events.report_models import Measure, YearPlanTarget  # noqa: E402
 from events.schedule_models import ScheduleEntry, ScheduleSettings, Speaker  # noqa: E402
 
-__all__ = ["ScheduleEntry", "ScheduleSettings", "Speaker"]
+__all__ = ["Measure", "ScheduleEntry", "ScheduleSettings", "Speaker", "YearPlanTarget"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import manage_views, schedule_views, views
+from events import manage_views, report_views, schedule_views, views
 
 app_name = "events"
 
@@ -11,6 +11,12 @@ urlpatterns = [
     path("events/registrations/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("programmes/<slug:slug>/embed/", views.programme_embed, name="programme-embed"),
     path("manage/events/", manage_views.event_list, name="manage-list"),
+    path("manage/reports/", report_views.report_page, name="manage-reports"),
+    path(
+        "manage/reports/targets/<int:pk>/remove/",
+        report_views.target_remove,
+        name="manage-report-target-remove",
+    ),
     path("manage/schedule/", schedule_views.schedule_import_page, name="manage-schedule-import"),
     path("manage/events/new/", manage_views.event_create, name="manage-create"),
     path("manage/events/<slug:slug>/", manage_views.event_edit, name="manage-event"),

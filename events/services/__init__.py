@@ -39,6 +39,7 @@ from events.services.sessions import (
     cancel_session,
     move_session,
 )
+from events.services.year_plan import record_target, remove_target
 
 __all__ = [
     "CALENDAR_FIELDS",
@@ -57,10 +58,12 @@ __all__ = [
     "create_programme",
     "event_start",
     "move_session",
+    "record_target",
     "register_for_event",
     "registration_is_open",
     "remove_event_owner",
     "remove_programme_owner",
+    "remove_target",
     "require_event_manager",
     "require_organiser",
     "require_programme_manager",

@@ -47,6 +47,8 @@ SCREENSHOTS = {
     ("check-in", "nl-390x844"),
     ("day-grid-desks", "en-1280x800"),
     ("day-grid-desks", "nl-390x844"),
+    ("covenant-report", "en-1280x800"),
+    ("covenant-report", "nl-390x844"),
 }
 # Without the background-networking flags Chromium keeps trying to reach Google's services.
 CHROMIUM_ARGS = [
