@@ -495,13 +495,13 @@ def test_timetable_rearrangement_after_a_student_is_refused_whole(live_server, m
     )
 
 
-def _two_owners_remove_each_other(live_server):
+def _two_owners_remove_each_other(live_server, slug="shared"):
     """Two owners, each removing the other at the same moment, through the API."""
     alice, bob = UserFactory(), UserFactory()
-    EventFactory(slug="shared", owners=[alice, bob])
+    EventFactory(slug=slug, owners=[alice, bob])
     jobs = [
-        (f"{live_server.url}/api/v1/events/shared/owners/{bob.pk}/", alice),
-        (f"{live_server.url}/api/v1/events/shared/owners/{alice.pk}/", bob),
+        (f"{live_server.url}/api/v1/events/{slug}/owners/{bob.pk}/", alice),
+        (f"{live_server.url}/api/v1/events/{slug}/owners/{alice.pk}/", bob),
     ]
     barrier = threading.Barrier(2)
 
@@ -536,17 +536,25 @@ def test_two_owners_removing_each_other_at_once_leave_one_owner(live_server, mon
 def test_control_two_owners_removing_each_other_without_the_lock_leave_none(
     live_server, monkeypatch
 ):
-    both_read = threading.Barrier(2, timeout=30)
+    """Without the lock both may check and remove before either commits. The barrier lines
+    up their reads of the event; the owner checks after it can still fall on either side of
+    the other's commit on a busy machine, so the rush is tried up to five times: the race the
+    lock closes must show at least once."""
 
     def unlocked_then_dawdle(target):
-        # Both read before either writes, however busy the machine: the race the lock closes.
         row = type(target).objects.get(pk=target.pk)
         both_read.wait()
         return row
 
     monkeypatch.setattr(owners, "_locked", unlocked_then_dawdle)
 
-    codes = _two_owners_remove_each_other(live_server)
+    outcomes = []
+    for attempt in range(5):
+        both_read = threading.Barrier(2, timeout=30)
+        codes = _two_owners_remove_each_other(live_server, slug=f"shared-{attempt}")
+        left = Event.objects.get(slug=f"shared-{attempt}").owners.count()
+        outcomes.append((codes, left))
+        if left == 0:
+            break
 
-    assert codes == [204, 204]
-    assert Event.objects.get(slug="shared").owners.count() == 0
+    assert ([204, 204], 0) in outcomes, outcomes
