@@ -144,6 +144,20 @@ def _flush_by_delete():
 
 
 @pytest.fixture(autouse=True)
+def _joins_allowed():
+    """Start each test outside any eager task, as far as Celery knows.
+
+    Running a task eagerly sets a process-wide "inside a task" flag and puts back the value
+    it found. Two threads of a concurrency test doing so at once can leave it set for good,
+    after which every `.delay().get()` raises "Never call result.get() within a task!" (seen
+    in mutmut's clean run, which follows the stats run in the same process).
+    """
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 costs ~0.3 s per hash by design; tests make hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
