@@ -359,3 +359,23 @@ def test_manage_overview_query_count_is_constant(alice, client):
 
 def test_event_administrators_group_exists_after_migrate():
     assert Group.objects.filter(name="event_administrators").exists()
+
+
+def test_unknown_address_is_invited_to_own_the_programme_and_owns_it_at_sign_in(alice, client):
+    programme = ProgrammeFactory(slug="dmw", owners=[alice])
+
+    response = logged_in(client, alice).post(
+        "/en/manage/programmes/dmw/owners/", {"email": "later@example.org"}
+    )
+
+    assert response.status_code == 302
+    invitation = OwnerInvitation.objects.get()
+    assert (invitation.programme, invitation.event, invitation.email) == (
+        programme,
+        None,
+        "later@example.org",
+    )
+    later = UserFactory(email="later@example.org")
+    Client().force_login(later)
+    assert set(programme.owners.all()) == {alice, later}
+    assert not OwnerInvitation.objects.exists()
