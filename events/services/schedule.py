@@ -294,9 +294,7 @@ class _Import:
         self.result.updated += 1
 
     def _cancel(self, entry: ScheduleEntry) -> None:
-        # pragma: no mutate start, as select_related only saves queries
         for session in entry.event.sessions.select_related("booking", "event", "room__location"):
-            # pragma: no mutate end
             cancel_session(actor=self.actor, session=session)
         update_event(
             actor=self.actor,
