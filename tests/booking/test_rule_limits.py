@@ -387,3 +387,40 @@ def test_booking_a_room_deleted_since_it_was_read_says_so():
         "not_found",
         "This room no longer exists.",
     )
+
+
+def booking_after_the_room_changed(**change) -> BookingError:
+    """Book a room as the API read it a moment ago, after `change` was saved to it since:
+    the rules pass on what was read, and the booking's statement sees the room as it is."""
+    from booking.selectors import room_for_booking
+
+    user = UserFactory()
+    room = room_for_booking(user, pk=RoomFactory(capacity=8).pk)
+    Room.objects.filter(pk=room.pk).update(**change)
+    with pytest.raises(BookingError) as refused:
+        create_booking(user=user, room=room, start=at(next_monday(), "10:00"),
+                       end=at(next_monday(), "11:00"), title="Shoot")  # fmt: skip
+    assert not Booking.objects.exists()
+    return refused.value
+
+
+def test_booking_a_room_switched_off_since_it_was_read_says_so():
+    refused = booking_after_the_room_changed(is_active=False)
+
+    assert (refused.code, refused.field, str(refused.message)) == (
+        "invalid",
+        "room",
+        "This room cannot be booked at the moment.",
+    )
+
+
+def test_booking_a_room_switched_to_seats_since_it_was_read_asks_to_book_again():
+    refused = booking_after_the_room_changed(booking_mode="seats")
+
+    assert (refused.code, str(refused.message)) == (
+        "conflict",
+        f"{Room.objects.get().name} was changed a moment ago. Please book again.",
+    )
+    assert [(s.isoformat(), e.isoformat()) for s, e in refused.conflicts] == [
+        (at(next_monday(), "10:00").isoformat(), at(next_monday(), "11:00").isoformat())
+    ]

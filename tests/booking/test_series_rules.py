@@ -346,3 +346,29 @@ def test_approve_a_declined_booking_is_400_and_changes_nothing(user_api, manager
     assert response.status_code == 400
     assert response.json() == {"detail": "Only a pending booking can be approved or declined."}
     assert rows() == before
+
+
+@pytest.mark.parametrize(
+    ("buffer_minutes", "status"),
+    [(660, 201), (661, 409)],
+    ids=["next-starts-exactly-at-the-end-plus-buffer", "one-minute-inside-the-buffer"],
+)
+def test_create_series_on_the_buffer_between_its_own_occurrences(
+    user_api, day, buffer_minutes, status
+):
+    # 09:00-22:00 daily: the next occurrence starts 11 hours after the previous one ends.
+    room = RoomFactory(buffer_minutes=buffer_minutes, max_duration_minutes=13 * 60)
+
+    response = post_series(user_api, room, day, "FREQ=DAILY;COUNT=2", end="22:00")
+
+    assert response.status_code == status
+    if status == 409:
+        detail = response.json()["detail"]
+        assert detail.startswith("1 of 2 occurrences cannot be booked, so none were: ")
+        assert detail.endswith(": It overlaps the previous occurrence of this series.")
+        assert [c["start"] for c in response.json()["conflicts"]] == [
+            at(day + timedelta(days=1), "09:00").isoformat()
+        ]
+        assert not Booking.objects.exists()
+    else:
+        assert Booking.objects.count() == 2

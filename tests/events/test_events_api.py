@@ -321,6 +321,7 @@ def test_attendance_of_a_waitlisted_person_is_conflict(event, organiser_api):
     )
 
     assert response.status_code == 409
+    assert response.json()["detail"] == "Only confirmed registrations can be checked in."
     assert Attendance.objects.count() == 0
 
 
@@ -334,7 +335,7 @@ def test_attendance_for_a_session_of_another_event_is_bad_request(event, organis
     )
 
     assert response.status_code == 400
-    assert list(response.json()) == ["session"]
+    assert response.json() == {"session": ["That session belongs to another event."]}
     assert Attendance.objects.count() == 0
 
 

@@ -359,3 +359,56 @@ def test_manage_overview_query_count_is_constant(alice, client):
 
 def test_event_administrators_group_exists_after_migrate():
     assert Group.objects.filter(name="event_administrators").exists()
+
+
+def test_unknown_address_is_invited_to_own_the_programme_and_owns_it_at_sign_in(alice, client):
+    programme = ProgrammeFactory(slug="dmw", owners=[alice])
+
+    response = logged_in(client, alice).post(
+        "/en/manage/programmes/dmw/owners/", {"email": "later@example.org"}
+    )
+
+    assert response.status_code == 302
+    invitation = OwnerInvitation.objects.get()
+    assert (invitation.programme, invitation.event, invitation.email) == (
+        programme,
+        None,
+        "later@example.org",
+    )
+    later = UserFactory(email="later@example.org")
+    Client().force_login(later)
+    assert set(programme.owners.all()) == {alice, later}
+    assert not OwnerInvitation.objects.exists()
+
+
+def test_inviting_an_address_twice_in_another_case_is_refused_and_keeps_one_invitation(alice):
+    create_event(api_for(alice))
+    first = api_for(alice).post("/api/v1/events/podcast/owners/", {"email": "later@example.org"})
+
+    again = api_for(alice).post("/api/v1/events/podcast/owners/", {"email": "LATER@example.org"})
+
+    assert first.status_code == 201
+    assert again.status_code == 400
+    assert again.json() == {"email": ["LATER@example.org has been invited already."]}
+    invitation = OwnerInvitation.objects.get()
+    assert (invitation.email, invitation.invited_by) == ("later@example.org", alice)
+
+
+def test_the_address_of_a_switched_off_account_gets_an_invitation_not_ownership(alice):
+    event = create_event(api_for(alice))
+    UserFactory(email="gone@example.org", is_active=False)
+
+    response = api_for(alice).post("/api/v1/events/podcast/owners/", {"email": "gone@example.org"})
+
+    assert response.json() == {"email": "gone@example.org", "status": "invited"}
+    assert set(event.owners.all()) == {alice}
+
+
+def test_removing_someone_who_is_not_an_owner_says_so(alice, bob):
+    event = create_event(api_for(alice))
+
+    response = api_for(alice).delete(f"/api/v1/events/podcast/owners/{bob.pk}/")
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == "This person is not an owner."
+    assert set(event.owners.all()) == {alice}

@@ -4,12 +4,13 @@ start; and what a cancellation leaves behind in the counters and the answer.
 The clock is frozen where a test sits on the limit, so "exactly at the start" means that.
 """
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
-from events.models import Registration
+from events.models import Event, Registration
+from events.services import registration_is_open
 from tests.events.conftest import api_for, future
 from tests.factories import EventFactory, SessionFactory, UserFactory
 
@@ -114,3 +115,42 @@ def test_a_freed_seat_goes_to_the_first_still_waiting_for_this_event(event):
     statuses = dict(Registration.objects.values_list("pk", "status"))
     assert statuses[next_in_line] == "confirmed"
     assert (statuses[gave_up_id], statuses[waiting_elsewhere]) == ("cancelled", "waitlisted")
+
+
+# --- The registration window, on its limits (a pure rule: no database) -----------------------
+
+OPENS = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+CLOSES = OPENS + timedelta(days=7)
+
+
+@pytest.mark.parametrize(
+    ("now", "is_open"),
+    [
+        (OPENS - MINUTE, False),
+        (OPENS, True),
+        (CLOSES - MINUTE, True),
+        (CLOSES, False),
+    ],
+    ids=[
+        "a-minute-before-it-opens",
+        "exactly-as-it-opens",
+        "a-minute-before-it-closes",
+        "as-it-closes",
+    ],
+)
+def test_registration_window_on_its_limits(now, is_open):
+    event = Event(registration_opens=OPENS, registration_closes=CLOSES)
+
+    assert registration_is_open(event, now) is is_open
+
+
+def test_registration_window_without_limits_is_open_and_reads_the_clock(monkeypatch):
+    assert registration_is_open(Event(), OPENS) is True
+    assert registration_is_open(Event(registration_opens=OPENS), OPENS - MINUTE) is False
+    assert registration_is_open(Event(registration_closes=CLOSES), CLOSES) is False
+    monkeypatch.setattr(timezone, "now", lambda: CLOSES)
+    assert (
+        registration_is_open(Event(registration_opens=OPENS, registration_closes=CLOSES)) is False
+    )
+    monkeypatch.setattr(timezone, "now", lambda: OPENS)
+    assert registration_is_open(Event(registration_opens=OPENS, registration_closes=CLOSES)) is True

@@ -449,3 +449,27 @@ def test_an_organiser_who_does_not_own_the_programme_cannot_import_into_it(progr
     assert response.status_code == 403
     assert "owners of this programme" in response.json()["detail"]
     assert Event.objects.count() == 0
+
+
+def test_reimport_without_two_talks_cancels_both_and_closes_their_registration(
+    organiser_api, programme, studio, three_talks
+):
+    upload(organiser_api, schedule(*three_talks), rooms={"Studio A": "studio-21"})
+    dropped = [Event.objects.get(title=t["title"]) for t in three_talks[1:]]
+    opens = future(days=1)
+    for event in dropped:
+        patched = organiser_api.patch(
+            f"/api/v1/events/{event.slug}/",
+            {"registration_opens": opens.isoformat()},
+            format="json",
+        )
+        assert patched.status_code == 200
+
+    response = upload(organiser_api, schedule(three_talks[0]), rooms={"Studio A": "studio-21"})
+
+    assert response.json() == {"created": 0, "updated": 0, "cancelled": 2, "unchanged": 1}
+    for event in dropped:
+        event.refresh_from_db()
+        assert not event.sessions.exists()
+        assert event.registration_opens is None
+        assert event.registration_closes is not None

@@ -231,3 +231,35 @@ def test_renaming_an_event_after_staff_cancelled_its_room_leaves_that_booking(or
     assert response.status_code == 200
     held.refresh_from_db()
     assert (held.title, held.sequence, held.updated_at) == before
+
+
+def test_saving_a_session_of_another_event_is_refused_naming_it_and_changes_nothing(
+    organiser_api, lab
+):
+    start = future()
+    create_event(organiser_api, start)
+    ours = Session.objects.get()
+    theirs = [SessionFactory(), SessionFactory()]
+    before = list(Session.objects.order_by("pk").values_list("pk", "event", "start", "sequence"))
+
+    response = save_sessions(
+        organiser_api,
+        {
+            "id": ours.pk,
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=2)).isoformat(),
+        },
+        *(
+            {"id": s.pk, "start": s.start.isoformat(), "end": s.end.isoformat()}
+            for s in reversed(theirs)
+        ),
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "sessions": [f"Session {theirs[0].pk} is not a session of this event."]
+    }
+    assert (
+        list(Session.objects.order_by("pk").values_list("pk", "event", "start", "sequence"))
+        == before
+    )
