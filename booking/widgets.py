@@ -1,6 +1,6 @@
 """Date and time inputs that follow the page's language, not the browser's.
 
-A native `<input type="date">` or `datetime-local` is drawn in the browser's locale: a Dutch
+A native date or datetime-local input is drawn in the browser's locale: a Dutch
 page in an English browser asked for mm/dd/yyyy and AM/PM. Here the date is a text field in
 day-month-year order (the Dutch and the European habit) with its pattern spelled out in the
 page's language, and the time is a choice in 15-minute steps, which is also how rooms are

@@ -56,13 +56,9 @@ class PeriodForm(forms.Form):
             ("", gettext_lazy("Other period")),
             *_half_year_choices(half_years()),
         ]
-        date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-        self.fields["from"] = CalendarDateField(
-            label=gettext_lazy("From"), required=False, widget=date_input
-        )
-        self.fields["until"] = CalendarDateField(
-            label=gettext_lazy("Until"), required=False, widget=date_input
-        )
+        # Day-month-year text fields, as on every page (booking.widgets), not the browser's.
+        self.fields["from"] = CalendarDateField(label=gettext_lazy("From"), required=False)
+        self.fields["until"] = CalendarDateField(label=gettext_lazy("Until"), required=False)
 
     def clean(self):
         data = super().clean()

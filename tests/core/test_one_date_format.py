@@ -59,3 +59,20 @@ def test_no_template_writes_a_moment_its_own_way():
         for match in OWN_FORMAT.finditer(path.read_text())
     ]
     assert found == []
+
+
+NATIVE_DATE_INPUT = re.compile(r"""type["']?\s*[:=]\s*["'](date|datetime-local|time)["']""")
+
+
+def test_no_page_asks_for_a_date_in_the_browsers_language():
+    """A native date or time input is drawn in the browser's language (mm/dd/yyyy, AM/PM on
+    a Dutch page); every date goes through booking.widgets instead."""
+    roots = [Path(settings.BASE_DIR) / name for name in ("booking", "events", "accounts", "config")]
+    found = [
+        f"{path.relative_to(settings.BASE_DIR)}: {match.group(0)}"
+        for root in [*roots, TEMPLATES]
+        for path in root.rglob("*")
+        if path.suffix in (".py", ".html")
+        for match in NATIVE_DATE_INPUT.finditer(path.read_text())
+    ]
+    assert found == []
