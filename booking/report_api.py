@@ -6,11 +6,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
-from rest_framework.response import Response
 
 from accounts.roles import may_see_reports
 from booking import reports
-from booking.report_formats import XLSX_TYPE, ReportView, period_fields
+from booking.report_formats import XLSX_TYPE, ReportSerializer, ReportView
 from booking.report_periods import PeriodSerializer
 
 
@@ -40,16 +39,9 @@ class OccupancyRowSerializer(serializers.Serializer):
     seat_capacity_hours = serializers.FloatField(help_text="seats rooms only: seats x open hours")
 
 
-class OccupancySerializer(serializers.Serializer):
-    from_ = serializers.DateField()
-    until = serializers.DateField()
+class OccupancySerializer(ReportSerializer):
     group_by = serializers.ChoiceField(choices=reports.GROUPS)
     rows = OccupancyRowSerializer(many=True)
-
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["from"] = fields.pop("from_")
-        return fields
 
 
 def period_parameters(group_choices) -> list[OpenApiParameter]:
@@ -82,12 +74,7 @@ class OccupancyReport(ReportView):
     permission_classes = [MaySeeReports]
     report_name = "occupancy"
     columns = reports.COLUMNS
+    query_class = OccupancyQuery
 
-    def get(self, request):
-        query = OccupancyQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        period, group_by = query.validated_data["period"], query.validated_data["group_by"]
-        rows = reports.occupancy_rows(period, group_by)
-        return Response(
-            {**period_fields(period), "group_by": group_by, "rows": [r.as_dict() for r in rows]}
-        )
+    def rows(self, period, group_by):
+        return reports.occupancy_rows(period, group_by)

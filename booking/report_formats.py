@@ -8,8 +8,9 @@ import io
 from django.http import Http404
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from rest_framework import renderers
+from rest_framework import renderers, serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from booking.report_periods import Period
@@ -85,6 +86,17 @@ class ReportView(APIView):
     renderer_classes = [renderers.JSONRenderer, CsvRenderer, XlsxRenderer]
     report_name = ""
     columns: tuple[str, ...] = ()
+    query_class = None  # a PeriodSerializer naming the report's group_by choices
+
+    def rows(self, period: Period, group_by: str) -> list:
+        raise NotImplementedError
+
+    def get(self, request):
+        query = self.query_class(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        period, group_by = query.validated_data["period"], query.validated_data["group_by"]
+        rows = [row.as_dict() for row in self.rows(period, group_by)]
+        return Response({**period_fields(period), "group_by": group_by, "rows": rows})
 
     def perform_content_negotiation(self, request, force=False):
         try:
@@ -98,6 +110,18 @@ class ReportView(APIView):
             request.accepted_renderer = renderers.JSONRenderer()
             request.accepted_media_type = "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+class ReportSerializer(serializers.Serializer):
+    """The schema of a report's JSON: its period ("from" is a Python keyword), then rows."""
+
+    from_ = serializers.DateField()
+    until = serializers.DateField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
 
 
 def period_fields(period: Period) -> dict:

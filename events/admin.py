@@ -22,7 +22,7 @@ from events.models import (
     Speaker,
     YearPlanTarget,
 )
-from events.services.year_plan import check_target, may_plan
+from events.services.year_plan import FILTER_FIELDS, TARGET_FIELDS, check_target, may_plan
 
 
 class OrganisersOnly:
@@ -330,29 +330,16 @@ class SpeakerAdmin(OrganisersOnly, admin.ModelAdmin):
 class YearPlanTargetForm(forms.ModelForm):
     class Meta:
         model = YearPlanTarget
-        fields = [
-            "half_year_start",
-            "measure",
-            "target",
-            "affiliation",
-            "organisation",
-            "location",
-            "room_kind",
-            "event_kind",
-            "theme",
-            "programme",
-            "note",
-        ]
+        fields = TARGET_FIELDS
 
     def clean(self):
         data = super().clean()
-        filters = ["affiliation", "organisation", "location", "room_kind", "event_kind"]
         try:
             check_target(
                 half_year_start=data.get("half_year_start"),
                 measure=data.get("measure"),
                 target=data.get("target"),
-                **{name: data.get(name) for name in [*filters, "theme", "programme"]},
+                **{name: data.get(name) for name in FILTER_FIELDS},
             )
         except RegistrationError as error:
             field = error.field if error.field in self.fields else None
@@ -374,19 +361,7 @@ class YearPlanTargetAdmin(admin.ModelAdmin):
     form = YearPlanTargetForm
     list_display = ["half_year_start", "measure", "target", "note", "updated_at"]
     list_filter = ["measure", "half_year_start"]
-    fields = [
-        "half_year_start",
-        "measure",
-        "target",
-        "affiliation",
-        "organisation",
-        "location",
-        "room_kind",
-        "event_kind",
-        "theme",
-        "programme",
-        "note",
-    ]
+    fields = TARGET_FIELDS
 
     def has_add_permission(self, request):
         return may_plan(request.user) and super().has_add_permission(request)

@@ -3,10 +3,9 @@ event, affiliation or organisation, in JSON, CSV or XLSX (events.reports adds it
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from booking.report_api import MaySeeReports, period_parameters, report_responses
-from booking.report_formats import ReportView, period_fields
+from booking.report_formats import ReportSerializer, ReportView
 from booking.report_periods import PeriodSerializer
 from events import reports
 
@@ -31,16 +30,9 @@ class ParticipationRowSerializer(serializers.Serializer):
     )
 
 
-class ParticipationSerializer(serializers.Serializer):
-    from_ = serializers.DateField()
-    until = serializers.DateField()
+class ParticipationSerializer(ReportSerializer):
     group_by = serializers.ChoiceField(choices=reports.GROUPS)
     rows = ParticipationRowSerializer(many=True)
-
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["from"] = fields.pop("from_")
-        return fields
 
 
 @extend_schema(
@@ -52,12 +44,7 @@ class ParticipationReport(ReportView):
     permission_classes = [MaySeeReports]
     report_name = "participation"
     columns = reports.COLUMNS
+    query_class = ParticipationQuery
 
-    def get(self, request):
-        query = ParticipationQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        period, group_by = query.validated_data["period"], query.validated_data["group_by"]
-        rows = reports.participation_rows(period, group_by)
-        return Response(
-            {**period_fields(period), "group_by": group_by, "rows": [r.as_dict() for r in rows]}
-        )
+    def rows(self, period, group_by):
+        return reports.participation_rows(period, group_by)

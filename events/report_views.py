@@ -28,7 +28,7 @@ from events import reports as participation
 from events import services, year_plan
 from events.errors import RegistrationError
 from events.models import Programme, YearPlanTarget
-from events.services.year_plan import may_plan
+from events.services.year_plan import TARGET_FIELDS, may_plan
 
 
 def _half_year_choices(periods: list[Period]) -> list[tuple[str, str]]:
@@ -88,19 +88,7 @@ class TargetForm(forms.ModelForm):
 
     class Meta:
         model = YearPlanTarget
-        fields = [
-            "half_year_start",
-            "measure",
-            "target",
-            "affiliation",
-            "organisation",
-            "location",
-            "room_kind",
-            "event_kind",
-            "theme",
-            "programme",
-            "note",
-        ]
+        fields = TARGET_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -26,6 +26,17 @@ FILTERS = {
     Measure.ATTENDED: ("affiliation", "organisation", "event_kind", "theme", "programme"),
 }
 PERCENT_MEASURES = (Measure.OCCUPANCY, Measure.SESSIONS_IN_OUR_ROOMS)
+FILTER_FIELDS = (
+    "affiliation",
+    "organisation",
+    "location",
+    "room_kind",
+    "event_kind",
+    "theme",
+    "programme",
+)
+# What a person writes for a target, on the report page and in the admin.
+TARGET_FIELDS = ("half_year_start", "measure", "target", *FILTER_FIELDS, "note")
 
 
 def may_plan(user) -> bool:
