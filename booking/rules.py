@@ -66,6 +66,12 @@ def room_admits(room: Room, affiliation: str, organisation_id: int | None) -> bo
     )
 
 
+def may_book(user, room: Room) -> bool:
+    """The room's rule for `user`, or a facility manager, who books every room (asked only
+    when the rule does not settle it, as it costs a query)."""
+    return room_admits(room, user.affiliation, user.organisation_id) or is_facility_manager(user)
+
+
 def check_booker(user, room: Room) -> None:
     """Who may book: a verified address, and an affiliation or organisation the room accepts
     (facility managers book every room; asked only when the rule does not settle it, as it
@@ -75,9 +81,7 @@ def check_booker(user, room: Room) -> None:
             _("Verify your email address first: follow the link in the mail we sent you."),
             code="forbidden",
         )
-    if room_admits(room, user.affiliation, user.organisation_id):
-        return
-    if is_facility_manager(user):
+    if may_book(user, room):
         return
     if user.organisation_id is not None and user.organisation_id in room.organisations_refused:
         raise BookingError(

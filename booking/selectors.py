@@ -13,7 +13,7 @@ from django.db.models.functions import JSONObject
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Affiliation, Organisation, User
 from accounts.roles import ROLE_GROUPS, is_facility_manager, remember_role_groups
 from booking import intervals, managers, seats
 from booking.models import (
@@ -433,8 +433,6 @@ def bookable_room_ids(user) -> set[int] | None:
 def who_may_book(rooms: list[Room]) -> dict[int, str]:
     """For each room, who its rule lets book it, in words: "Hogeschool Utrecht, Gemeente
     Hilversum and MBO College Hilversum". One query for the organisations of all of them."""
-    from accounts.models import Affiliation, Organisation
-
     wanted = {pk for room in rooms for pk in room.organisations_allowed}
     names = dict(Organisation.objects.filter(pk__in=wanted).values_list("pk", "name"))
     labels = dict(Affiliation.choices)

@@ -151,16 +151,10 @@ def room_detail(request, slug):
         "alternatives": alternatives,
         "durations": room_durations(room),
     }
-    if request.user.is_authenticated and not may_book(request.user, room):
+    if request.user.is_authenticated and not rules.may_book(request.user, room):
         # Say so before the form, not after it is filled in and sent.
         context["who_may_book"] = selectors.who_may_book([room])[room.pk]
     return render(request, "booking/room_detail.html", context)
-
-
-def may_book(user, room: Room) -> bool:
-    return rules.room_admits(room, user.affiliation, user.organisation_id) or (
-        is_facility_manager(user)
-    )
 
 
 def room_durations(room: Room) -> list[tuple[int, str]]:

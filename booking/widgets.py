@@ -124,8 +124,6 @@ class LocalDateTimeWidget(forms.MultiWidget):
         return name not in data and super().value_omitted_from_data(data, files, name)
 
     def get_context(self, name, value, attrs):
-        if isinstance(value, str):
-            value = self.decompress(value) if value else [None, None]
         context = super().get_context(name, value, attrs)
         date_widget, time_widget = context["widget"]["subwidgets"]
         if date_widget["attrs"].get("id"):

@@ -1,7 +1,11 @@
+from datetime import datetime, time, timedelta
+
 from django.db.models import F
+from django.utils import timezone
 
 from accounts.dashboard import Section
 from accounts.roles import is_event_administrator, may_see_reports
+from booking.timezones import LOCAL_TZ
 
 
 def my_sections(request):
@@ -19,11 +23,6 @@ def my_sections(request):
 def manage_sections(request):
     """The programmes and events this person manages; administrators also see how many
     events there are in all. Four queries at most, however many they manage."""
-    from datetime import datetime, time, timedelta
-
-    from django.utils import timezone
-
-    from booking.timezones import LOCAL_TZ
     from events import ownership, selectors
     from events.models import Event, Programme, Session
 

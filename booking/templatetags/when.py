@@ -11,15 +11,20 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import get_language
 
+from booking.widgets import duration_label
+
 register = template.Library()
 
 
-def _day_format(day: date) -> str:
+def _month() -> str:
     # Django's "N" is Associated Press style: "dec" in Dutch but "Dec." and "Sept." in
     # English, where "M" ("Dec", "Sep") reads better.
-    month = "N" if (get_language() or "nl").startswith("nl") else "M"
+    return "N" if (get_language() or "nl").startswith("nl") else "M"
+
+
+def _day_format(day: date) -> str:
     year = "" if day.year == timezone.localdate().year else " Y"
-    return f"D j {month}{year}"
+    return f"D j {_month()}{year}"
 
 
 def _local(value):
@@ -32,7 +37,15 @@ def day(value) -> str:
     if not value:
         return ""
     value = _local(value)
-    return date_format(value, _day_format(value if isinstance(value, date) else value.date()))
+    return date_format(value, _day_format(value))
+
+
+@register.filter
+def dated(value) -> str:
+    """ "14 nov 2026", with the year always: a report's period, for the meeting's papers."""
+    if not value:
+        return ""
+    return date_format(_local(value), f"j {_month()} Y")
 
 
 @register.filter
@@ -47,8 +60,6 @@ def moment(value) -> str:
 @register.filter
 def duration(minutes) -> str:
     """ "30 min", "1,5 uur", "24 uur": never "1440 minuten"."""
-    from booking.widgets import duration_label
-
     return duration_label(int(minutes))
 
 
