@@ -10,11 +10,12 @@ from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from accounts.prepared import PreparedStatement
 
 _TOKEN_WITH_USER_SQL_TEMPLATE = """
 SELECT t.{token_created}, {user_columns}
 FROM {token} AS t JOIN {user} AS u ON u.{user_id} = t.{token_user}
-WHERE t.{token_key} = %s
+WHERE t.{token_key} = %(key)s
 """
 
 
@@ -34,14 +35,14 @@ def _token_with_user_sql() -> str:
 # What DRF's TokenAuthentication reads (the token with its user), written in SQL with the
 # names taken from the models: every API request pays for this lookup, and compiling the
 # ORM's select_related query cost more CPU than the whole of a /healthz request.
-_TOKEN_WITH_USER_SQL = _token_with_user_sql()
+_TOKEN_WITH_USER = PreparedStatement("mc_token_with_user", _token_with_user_sql())
 _USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
         with connection.cursor() as cursor:
-            cursor.execute(_TOKEN_WITH_USER_SQL, [key])
+            _TOKEN_WITH_USER.execute(cursor, {"key": key})
             row = cursor.fetchone()
         if row is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))

@@ -14,6 +14,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from accounts.models import Affiliation, Organisation, User
+from accounts.prepared import PreparedStatement
 from accounts.roles import ROLE_GROUPS, is_facility_manager, remember_role_groups
 from booking import intervals, managers, seats
 from booking.models import (
@@ -141,8 +142,12 @@ FROM {room} AS r JOIN {location} AS l ON l.id = r.{room_location}
 WHERE r.{key} = %(key)s
 """
 _SQL_NAMES = _sql_names()
-_ROOM_BY_SLUG_SQL = _ROOM_FOR_BOOKING_SQL.format(key="slug", **_SQL_NAMES)
-_ROOM_BY_ID_SQL = _ROOM_FOR_BOOKING_SQL.format(key="id", **_SQL_NAMES)
+_ROOM_BY_SLUG = PreparedStatement(
+    "mc_room_for_booking_by_slug", _ROOM_FOR_BOOKING_SQL.format(key="slug", **_SQL_NAMES)
+)
+_ROOM_BY_ID = PreparedStatement(
+    "mc_room_for_booking_by_id", _ROOM_FOR_BOOKING_SQL.format(key="id", **_SQL_NAMES)
+)
 
 
 def room_for_booking(user, *, slug: str | None = None, pk: int | None = None) -> Room | None:
@@ -150,10 +155,10 @@ def room_for_booking(user, *, slug: str | None = None, pk: int | None = None) ->
 
     It carries its location, the location's opening hours (`week_hours`, which
     rules.opening_problem reads), and the user's role groups are remembered on `user`."""
-    sql, key = (_ROOM_BY_SLUG_SQL, slug) if slug is not None else (_ROOM_BY_ID_SQL, pk)
+    statement, key = (_ROOM_BY_SLUG, slug) if slug is not None else (_ROOM_BY_ID, pk)
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
+        statement.execute(
+            cursor,
             {
                 "key": key,
                 "user": user.pk,

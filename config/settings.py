@@ -106,6 +106,9 @@ DATABASES = {
 # this hardware; keep connections and check them before reuse.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The statements every booking runs are prepared once per connection (accounts.prepared);
+# off behind a pooler that shares server connections between clients (docs/deploy.md).
+PREPARED_STATEMENTS = env.bool("PREPARED_STATEMENTS", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -223,19 +223,24 @@ def user_client(client, user):
     return client
 
 
-def booking_statement_paused(*, lock: bool) -> str:
-    """The booking's statement (booking.services.bookings), made to wait 0.3 s once it has
+def pause_booking_statement(monkeypatch, *, lock: bool) -> None:
+    """Make the booking's statement (booking.services.bookings) wait 0.3 s once it has
     taken its snapshot, a wide window between looking for what is in the way and
     inserting; `lock=False` leaves out the room lock taken before it, for controls."""
+    from accounts.prepared import PreparedStatement
     from booking.services import bookings
 
-    sql = bookings._INSERT_UNDER_ROOM_LOCK
+    sql = bookings._INSERT_UNDER_ROOM_LOCK_TEXT
     condition = "NOT EXISTS (SELECT FROM in_the_way)"
-    room_lock = " FOR UPDATE;"
     assert sql.count(condition) == 1
-    assert sql.count(room_lock) == 1
-    sql = sql.replace(condition, f"{condition} AND (SELECT true FROM pg_sleep(0.3))")
-    return sql if lock else sql.replace(room_lock, ";")
+    assert "FOR UPDATE" in bookings._LOCK_ROOM
+    paused = PreparedStatement(
+        "mc_test_paused_booking",
+        sql.replace(condition, f"{condition} AND (SELECT true FROM pg_sleep(0.3))"),
+    )
+    monkeypatch.setattr(bookings, "_INSERT_UNDER_ROOM_LOCK", paused)
+    if not lock:
+        monkeypatch.setattr(bookings, "_LOCK_ROOM", "")
 
 
 @contextmanager

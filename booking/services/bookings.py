@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import outbox
+from accounts.prepared import PreparedStatement
 from accounts.roles import is_facility_manager
 from accounts.selectors import snapshot_of
 from booking import emails, managers, quotas, rules, selectors
@@ -301,8 +302,8 @@ def _room_to_book(user, pk: int) -> Room:
 # added up at each instant the load can grow: the new span's start and every held
 # booking's start within it; where they and the new seats exceed the capacity, the
 # booking is in the way.
+_LOCK_ROOM_SQL = "SELECT 1 FROM {room} WHERE id = %(room)s FOR UPDATE;\n"
 _INSERT_UNDER_ROOM_LOCK_SQL = """
-SELECT 1 FROM {room} WHERE id = %(room)s FOR UPDATE;
 WITH locked_room AS (
     SELECT {room_capacity} AS capacity FROM {room} WHERE id = %(room)s
 ), held AS (
@@ -338,8 +339,8 @@ WITH locked_room AS (
     INSERT INTO {mail_table}
         ({mail_kind}, {mail_payload}, {mail_language}, {mail_created_at}, {mail_attempts},
          {mail_send_after}, {mail_last_error})
-    SELECT %(mail_kind)s, jsonb_build_object('booking', id, 'status', %(status)s::text),
-           %(language)s, %(now)s, 0, %(now)s, ''
+    SELECT %(mail_kind)s::text, jsonb_build_object('booking', id, 'status', %(status)s::text),
+           %(language)s::text, %(now)s::timestamptz, 0, %(now)s::timestamptz, ''
     FROM inserted WHERE %(mail_kind)s IS NOT NULL
 )
 SELECT (SELECT id FROM inserted), {room_is_active}, {room_booking_mode}
@@ -368,14 +369,24 @@ _COLUMNS = {
     )
     for name in names
 }
-_INSERT_UNDER_ROOM_LOCK = _INSERT_UNDER_ROOM_LOCK_SQL.format(
+_LOCK_ROOM = _LOCK_ROOM_SQL.format(room=connection.ops.quote_name(Room._meta.db_table))
+# Each value is cast to its column's type, as a prepared statement's parameter that first
+# appears in a select list has none (text for varchar: a cast to varchar(n) would cut).
+_INSERT_UNDER_ROOM_LOCK_TEXT = _INSERT_UNDER_ROOM_LOCK_SQL.format(
     room=connection.ops.quote_name(Room._meta.db_table),
     closure=connection.ops.quote_name(Closure._meta.db_table),
     booking=connection.ops.quote_name(Booking._meta.db_table),
     columns=", ".join(connection.ops.quote_name(field.column) for field in _INSERTED_FIELDS),
-    values=", ".join(f"%(field_{field.attname})s" for field in _INSERTED_FIELDS),
+    values=", ".join(
+        f"%(field_{field.attname})s::"
+        + ("text" if field.db_type(connection).startswith("varchar") else field.db_type(connection))
+        for field in _INSERTED_FIELDS
+    ),
     **_COLUMNS,
     **outbox.SQL_NAMES,
+)
+_INSERT_UNDER_ROOM_LOCK = PreparedStatement(
+    "mc_insert_booking_under_room_lock", _INSERT_UNDER_ROOM_LOCK_TEXT
 )
 
 
@@ -411,7 +422,7 @@ def _insert_under_room_lock(
     atomic = transaction.atomic() if not connection.get_autocommit() else nullcontext()
     try:
         with atomic, connection.cursor() as cursor:
-            cursor.execute(_INSERT_UNDER_ROOM_LOCK, params)
+            _INSERT_UNDER_ROOM_LOCK.execute(cursor, params, first=_LOCK_ROOM)
             cursor.nextset()
             row = cursor.fetchone()
     except IntegrityError as error:

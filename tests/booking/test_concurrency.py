@@ -13,10 +13,10 @@ from rest_framework.test import APIClient
 from booking import rules
 from booking.errors import BookingError
 from booking.models import Booking
-from booking.services import OVERLAP_CONSTRAINT, bookings, create_booking
+from booking.services import OVERLAP_CONSTRAINT, create_booking
 from tests.booking.conftest import at, next_monday
 from tests.booking.factories import RoomFactory
-from tests.conftest import booking_statement_paused, constraint_dropped
+from tests.conftest import constraint_dropped, pause_booking_statement
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -167,7 +167,7 @@ def _rush_for_one_slot(room, day):
 
 
 def test_room_lock_alone_keeps_a_rush_to_one_booking(without_overlap_constraint, monkeypatch):
-    monkeypatch.setattr(bookings, "_INSERT_UNDER_ROOM_LOCK", booking_statement_paused(lock=True))
+    pause_booking_statement(monkeypatch, lock=True)
     room = RoomFactory()
     day = next_monday()
 
@@ -185,7 +185,7 @@ def test_room_lock_alone_keeps_a_rush_to_one_booking(without_overlap_constraint,
 def test_control_without_room_lock_or_constraint_a_rush_double_books(
     without_overlap_constraint, monkeypatch
 ):
-    monkeypatch.setattr(bookings, "_INSERT_UNDER_ROOM_LOCK", booking_statement_paused(lock=False))
+    pause_booking_statement(monkeypatch, lock=False)
     room = RoomFactory()
 
     responses = _rush_for_one_slot(room, next_monday())

@@ -162,6 +162,12 @@ def test_locations_api_queries_do_not_grow(user_api):
     assert len(user_api.get("/api/v1/locations/").json()["results"]) == 11
 
 
+def prepared_statement(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [name])
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)  # autocommit, as in production: BEGIN and COMMIT count
 def test_booking_through_api_costs_three_round_trips(day, monkeypatch):
     room = RoomFactory(buffer_minutes=15)
@@ -182,10 +188,13 @@ def test_booking_through_api_costs_three_round_trips(day, monkeypatch):
     # 2. the room by its slug, with its location, opening hours and the booker's role groups
     #    (whether a facility manager books, who may book any room)
     # 3. two statements sent as one (a transaction of their own): the room lock, then
-    #    closures and bookings in the way, the INSERT of the booking and of its mail
+    #    closures and bookings in the way, the INSERT of the booking and of its mail, a
+    #    statement prepared on the connection (accounts.prepared)
     assert len(captured) == 3, [query["sql"] for query in captured]
-    lock, insert = captured[2]["sql"].split(";", 1)
+    lock, execute = captured[2]["sql"].split(";", 1)
     assert "FOR UPDATE" in lock
+    assert execute.strip().startswith("EXECUTE mc_insert_booking_under_room_lock(")
+    insert = prepared_statement("mc_insert_booking_under_room_lock")
     assert insert.count("INSERT INTO") == 2
     assert OutboxMail._meta.db_table in insert
     assert Booking._meta.db_table in insert

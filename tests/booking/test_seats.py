@@ -7,12 +7,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from booking.models import Booking, BookingMode
-from booking.services import bookings
 from events.errors import RegistrationError
 from tests.booking.conftest import at, next_monday
 from tests.booking.factories import LocationFactory, RoomFactory
 from tests.booking.test_concurrency import run_parallel
-from tests.conftest import booking_statement_paused
+from tests.conftest import pause_booking_statement
 from tests.factories import EventFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -338,7 +337,7 @@ def test_a_rush_for_the_last_seats_grants_exactly_the_capacity():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_room_lock_keeps_a_paused_rush_to_the_capacity(monkeypatch):
-    monkeypatch.setattr(bookings, "_INSERT_UNDER_ROOM_LOCK", booking_statement_paused(lock=True))
+    pause_booking_statement(monkeypatch, lock=True)
     day = next_monday()
     lab = RoomFactory(booking_mode=BookingMode.SEATS, capacity=3)
 
@@ -355,7 +354,7 @@ def test_the_room_lock_keeps_a_paused_rush_to_the_capacity(monkeypatch):
 def test_control_without_the_room_lock_a_rush_oversells_the_seats(monkeypatch):
     """No exclusion constraint covers seats: without the lock each statement counts the
     seats in its own snapshot, and every one sees room."""
-    monkeypatch.setattr(bookings, "_INSERT_UNDER_ROOM_LOCK", booking_statement_paused(lock=False))
+    pause_booking_statement(monkeypatch, lock=False)
     day = next_monday()
     lab = RoomFactory(booking_mode=BookingMode.SEATS, capacity=3)
 

@@ -24,7 +24,7 @@ from booking.services import bookings as booking_bookings
 from events import services
 from events.models import Event, Registration
 from events.services import owners, registrations
-from tests.conftest import booking_statement_paused, constraint_dropped
+from tests.conftest import constraint_dropped, pause_booking_statement
 from tests.factories import EventFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -262,9 +262,7 @@ def test_control_session_and_lab_booking_without_lock_or_constraint_overlap(
     from booking.models import Booking
     from events.models import Session
 
-    monkeypatch.setattr(
-        booking_bookings, "_INSERT_UNDER_ROOM_LOCK", booking_statement_paused(lock=False)
-    )
+    pause_booking_statement(monkeypatch, lock=False)
 
     with constraint_dropped(
         Booking,
@@ -354,8 +352,7 @@ def _first_to_lock_the_room(monkeypatch, *, rearrangement_first: bool) -> None:
     monkeypatch.setattr(booking_bookings, "lock_room", ordered_lock_room)
     monkeypatch.setattr(booking_bookings, "_insert_under_room_lock", ordered_insert_under_room_lock)
     if not rearrangement_first:
-        paused = booking_statement_paused(lock=True)
-        monkeypatch.setattr(booking_bookings, "_INSERT_UNDER_ROOM_LOCK", paused)
+        pause_booking_statement(monkeypatch, lock=True)
 
 
 def _swap_two_sessions_while_ten_students_book(live_server, monkeypatch, *, rearrangement_first):
