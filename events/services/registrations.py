@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import outbox
+from accounts.prepared import PreparedStatement
 from accounts.selectors import email_is_verified, snapshot_of
 from events import emails
 from events.errors import RegistrationError
@@ -131,49 +132,102 @@ def _register_in_one_statement(*, user, event: Event | None, slug: str | None) -
 # event's theme at this moment (accounts.selectors.snapshot_of), for reports.
 _CLAIM_SQL = """
 WITH before AS (
-    SELECT id, seats_taken, waitlist_length, waitlist_next,
-           seats_taken < capacity AS has_seat
-    FROM events_event
-    WHERE {event_condition}
-      AND (seats_taken < capacity OR waitlist)
-      AND (registration_opens IS NULL OR registration_opens <= %(now)s)
-      AND (registration_closes IS NULL OR %(now)s < registration_closes)
-      AND audience ? %(affiliation)s
-      AND published
+    SELECT id, {event_seats_taken}, {event_waitlist_length}, {event_waitlist_next},
+           {event_seats_taken} < {event_capacity} AS has_seat
+    FROM {event}
+    WHERE {event_condition} = %(key)s
+      AND ({event_seats_taken} < {event_capacity} OR {event_waitlist})
+      AND ({event_registration_opens} IS NULL OR {event_registration_opens} <= %(now)s)
+      AND ({event_registration_closes} IS NULL OR %(now)s < {event_registration_closes})
+      AND {event_audience} ? %(affiliation)s::text
+      AND {event_published}
     FOR UPDATE
 ), claimed AS (
-    UPDATE events_event AS e SET
-        seats_taken = b.seats_taken + CASE WHEN b.has_seat THEN 1 ELSE 0 END,
-        waitlist_length = b.waitlist_length + CASE WHEN b.has_seat THEN 0 ELSE 1 END,
-        waitlist_next = b.waitlist_next + CASE WHEN b.has_seat THEN 0 ELSE 1 END
+    UPDATE {event} AS e SET
+        {event_seats_taken} = b.{event_seats_taken} + CASE WHEN b.has_seat THEN 1 ELSE 0 END,
+        {event_waitlist_length} = b.{event_waitlist_length}
+            + CASE WHEN b.has_seat THEN 0 ELSE 1 END,
+        {event_waitlist_next} = b.{event_waitlist_next} + CASE WHEN b.has_seat THEN 0 ELSE 1 END
     FROM before AS b
     WHERE e.id = b.id
-    RETURNING e.id, b.has_seat, b.waitlist_next AS queue_number, e.waitlist_length, e.theme
+    RETURNING e.id, b.has_seat, b.{event_waitlist_next} AS queue_number,
+              e.{event_waitlist_length} AS waitlist_length, e.{event_theme} AS theme
 ), inserted AS (
-    INSERT INTO events_registration
-        (event_id, user_id, status, queue_number, created_at, updated_at,
-         affiliation, organisation_id, theme)
-    SELECT id, %(user)s,
-           CASE WHEN has_seat THEN 'confirmed' ELSE 'waitlisted' END,
+    INSERT INTO {registration}
+        ({registration_event}, {registration_user}, {registration_status},
+         {registration_queue_number}, {registration_created_at}, {registration_updated_at},
+         {registration_affiliation}, {registration_organisation}, {registration_theme})
+    SELECT id, %(user)s::bigint,
+           CASE WHEN has_seat THEN %(confirmed)s::text ELSE %(waitlisted)s::text END,
            CASE WHEN has_seat THEN NULL ELSE queue_number END,
            %(now)s, %(now)s,
-           %(affiliation)s, %(organisation)s, theme
+           %(affiliation)s::text, %(organisation)s::bigint, theme
     FROM claimed
-    RETURNING id, event_id, status, queue_number, created_at, theme
+    RETURNING id, {registration_event} AS event_id, {registration_status} AS status,
+              {registration_queue_number} AS queue_number,
+              {registration_created_at} AS created_at, {registration_theme} AS theme
 ), owed_mail AS (
     INSERT INTO {mail_table}
         ({mail_kind}, {mail_payload}, {mail_language}, {mail_created_at}, {mail_attempts},
          {mail_send_after}, {mail_last_error})
-    SELECT %(mail_kind_prefix)s || status, jsonb_build_object('registration', id),
-           %(language)s, %(now)s, 0, %(now)s, ''
+    SELECT %(mail_kind_prefix)s::text || status, jsonb_build_object('registration', id),
+           %(language)s::text, %(now)s, 0, %(now)s, ''
     FROM inserted
 )
 SELECT inserted.id, inserted.event_id, inserted.status, inserted.queue_number,
        inserted.created_at, claimed.waitlist_length, inserted.theme
 FROM inserted CROSS JOIN claimed
 """
-_CLAIM_BY_ID_SQL = _CLAIM_SQL.format(event_condition="id = %(event)s", **outbox.SQL_NAMES)
-_CLAIM_BY_SLUG_SQL = _CLAIM_SQL.format(event_condition="slug = %(slug)s", **outbox.SQL_NAMES)
+# Composed at import, outside any function (mutmut mutates only code in functions).
+_CLAIM_NAMES = {
+    f"{meta.model_name}_{name}": connection.ops.quote_name(meta.get_field(name).column)
+    for meta, names in (
+        (
+            Event._meta,
+            [
+                "seats_taken",
+                "waitlist_length",
+                "waitlist_next",
+                "capacity",
+                "waitlist",
+                "registration_opens",
+                "registration_closes",
+                "audience",
+                "published",
+                "theme",
+                "slug",
+            ],
+        ),
+        (
+            Registration._meta,
+            [
+                "event",
+                "user",
+                "status",
+                "queue_number",
+                "created_at",
+                "updated_at",
+                "affiliation",
+                "organisation",
+                "theme",
+            ],
+        ),
+    )
+    for name in names
+}
+_CLAIM_BY_ID, _CLAIM_BY_SLUG = (
+    PreparedStatement(
+        f"mc_claim_place_by_{key}",
+        _CLAIM_SQL.format(
+            event=connection.ops.quote_name(Event._meta.db_table),
+            registration=connection.ops.quote_name(Registration._meta.db_table),
+            event_condition=condition,
+            **_CLAIM_NAMES,
+            **outbox.SQL_NAMES,
+        ),
+    )
+    for key, condition in (("id", "id"), ("slug", _CLAIM_NAMES["event_slug"]))
+)
 
 
 def _claim_place_in_one_statement(
@@ -181,21 +235,22 @@ def _claim_place_in_one_statement(
 ) -> Registration | None:
     snapshot = snapshot_of(user)
     params = {
-        "event": event,
-        "slug": slug,
+        "key": event if event is not None else slug,
         "user": user.pk,
+        "confirmed": RegistrationStatus.CONFIRMED,
+        "waitlisted": RegistrationStatus.WAITLISTED,
         "affiliation": snapshot.affiliation,
         "organisation": snapshot.organisation_id,
         "now": timezone.now(),
         "mail_kind_prefix": emails.REGISTRATION_PREFIX,
         "language": user.language,
     }
-    sql = _CLAIM_BY_ID_SQL if event is not None else _CLAIM_BY_SLUG_SQL
+    statement = _CLAIM_BY_ID if event is not None else _CLAIM_BY_SLUG
     # Inside a caller's transaction a savepoint keeps it usable after a unique violation;
     # otherwise the statement commits on its own (autocommit), in the same round trip.
     atomic = transaction.atomic() if not connection.get_autocommit() else nullcontext()
     with atomic, connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        statement.execute(cursor, params)
         row = cursor.fetchone()
     if row is None:
         return None
