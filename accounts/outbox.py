@@ -3,8 +3,11 @@
 Owing: the change that owes a mail writes a row in its own transaction (`owe`), so a
 committed change always gets its mail and a rolled-back one never does. After commit the
 request wakes the sender (`transaction.on_commit(..., robust=True)`): at most one queued
-task at a time, marked by a flag in the shared cache, so a rush costs one cache write per
-change, and a task queue that is down never turns a saved change into an error. A periodic
+task at a time, marked by a flag in the shared cache, and a task queue that is down never
+turns a saved change into an error. A process that saw the flag up a moment ago
+(WAKE_MEMORY) does not ask the cache again: the sender waits as long after lowering the
+flag before it looks a last time, so what such a process owed is still sent, and a rush
+costs the cache a few writes a second per process instead of one per change. A periodic
 sweep (CELERY_BEAT_SCHEDULE) sends what a lost wake-up or a failed try left behind. Without
 REDIS_URL the task runs eagerly, so the same pipeline delivers in-process after commit.
 
@@ -21,6 +24,8 @@ failed, for the admin. Sent rows are deleted.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -54,6 +59,11 @@ BATCH_SIZE = 100
 FORGET_EVERY = 10
 # Longer than any batch takes to send; a sender that dies leaves its batch to others after it.
 LEASE = timedelta(minutes=10)
+# How long a process trusts that the flag it saw up still means a sender will look again.
+WAKE_MEMORY_SECONDS = 0.5
+
+# When this process last found the flag up or raised it (time.monotonic()).
+_flag_seen_up_at = -math.inf
 
 _builders: dict[str, Builder] = {}
 
@@ -104,8 +114,16 @@ def wake_sender_after_commit() -> None:
 
 
 def wake_sender() -> None:
+    global _flag_seen_up_at
     from accounts.tasks import send_outbox
 
+    # Run eagerly, the sender is this very call: there is no one to leave the mail to.
+    remembers = not settings.CELERY_TASK_ALWAYS_EAGER
+    # Taken before asking: the flag was up no earlier than this, so the sender lowers it
+    # after, and looks a last time WAKE_MEMORY_SECONDS after that.
+    asked_at = time.monotonic()
+    if remembers and asked_at - _flag_seen_up_at < WAKE_MEMORY_SECONDS:
+        return
     if cache.add(SENDER_QUEUED_FLAG, True, timeout=SENDER_QUEUED_SECONDS):
         try:
             send_outbox.delay()
@@ -114,6 +132,8 @@ def wake_sender() -> None:
             # the flag to lapse.
             cache.delete(SENDER_QUEUED_FLAG)
             raise
+    if remembers:
+        _flag_seen_up_at = asked_at
 
 
 def send_pending_mail() -> int:
@@ -125,8 +145,11 @@ def send_pending_mail() -> int:
             sent = _send_due(connection)
         finally:
             # From here on a new change queues a new task; one that committed while the flag
-            # was still up did not, so look once more after lowering it.
+            # was still up did not, nor one whose process saw it up a moment ago, so look
+            # once more after lowering it, once such a memory has lapsed.
             cache.delete(SENDER_QUEUED_FLAG)
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            time.sleep(WAKE_MEMORY_SECONDS)
         return sent + _send_due(connection)
     finally:
         connection.close()

@@ -227,3 +227,75 @@ def test_builder_that_fails_postpones_its_own_rows_and_the_rest_goes(day, monkey
         1,
         "KeyError: 'room'",
     )
+
+
+@pytest.fixture
+def queued_tasks(monkeypatch, settings):
+    """As with Redis: the sender is a task on a queue, and each wake-up that queues it is
+    recorded instead; this process has not seen the flag yet."""
+    from accounts.tasks import send_outbox
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setattr(outbox, "_flag_seen_up_at", float("-inf"))
+    queued = []
+    monkeypatch.setattr(send_outbox, "delay", lambda: queued.append("send_outbox"))
+    cache.delete(outbox.SENDER_QUEUED_FLAG)
+    return queued
+
+
+def test_a_process_that_saw_the_flag_up_a_moment_ago_does_not_ask_again(queued_tasks, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(outbox.time, "monotonic", lambda: clock[0])
+    asked = []
+    add = cache.add
+    monkeypatch.setattr(
+        outbox.cache, "add", lambda *args, **kwargs: asked.append(1) or add(*args, **kwargs)
+    )
+
+    outbox.wake_sender()  # raises the flag and queues the sender
+    clock[0] += outbox.WAKE_MEMORY_SECONDS - 0.01
+    outbox.wake_sender()  # within the memory: no question to the cache
+    assert (len(asked), queued_tasks) == (1, ["send_outbox"])
+
+    cache.delete(outbox.SENDER_QUEUED_FLAG)  # the sender lowered it, and looks again later
+    clock[0] += 0.02  # the memory has lapsed: ask, and queue a new sender
+    outbox.wake_sender()
+    assert (len(asked), queued_tasks) == (2, ["send_outbox", "send_outbox"])
+
+
+def test_without_a_queue_every_wake_up_sends_at_once(settings, monkeypatch, day):
+    """Run eagerly (no REDIS_URL) the sender is the wake-up itself: nothing is remembered,
+    and it does not wait before its last look."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    cache.delete(outbox.SENDER_QUEUED_FLAG)
+    monkeypatch.setattr(outbox.time, "sleep", lambda seconds: pytest.fail("waited"))
+    person = UserFactory(language="en")
+
+    owe_booking_mail(person, day, hour=9)  # each owed in its own transaction, then woken
+    assert len(mail.outbox) == 1
+    owe_booking_mail(person, day, hour=11)
+    assert len(mail.outbox) == 2
+
+
+def test_a_mail_owed_while_the_sender_waits_after_lowering_the_flag_is_sent(
+    queued_tasks, monkeypatch, day
+):
+    """The other half of the memory: a process that skipped the cache a moment ago left its
+    mail to a sender that had lowered the flag already; the sender's last look, after the
+    memory has lapsed, still finds it."""
+    person = UserFactory(language="en")
+    owe_booking_mail(person, day, hour=9)
+    waits = []
+
+    def another_process_owes_mail(seconds):
+        assert cache.get(outbox.SENDER_QUEUED_FLAG) is None  # lowered before the wait
+        waits.append(seconds)
+        owe_booking_mail(person, day, hour=11)
+
+    monkeypatch.setattr(outbox.time, "sleep", another_process_owes_mail)
+
+    assert outbox.send_pending_mail() == 2
+
+    assert waits == [outbox.WAKE_MEMORY_SECONDS]
+    assert OutboxMail.objects.count() == 0
+    assert len(mail.outbox) == 2
