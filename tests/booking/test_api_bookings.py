@@ -169,6 +169,23 @@ def test_create_booking_unverified_email_is_403(api_client, unverified_user, roo
     assert Booking.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("room", "message"),
+    [
+        ("no-such-room", "There is no room “no-such-room”"),
+        (12, "Give the room's slug as text"),
+    ],
+)
+def test_create_booking_names_a_room_that_is_not_there(user_api, day, room, message):
+    body = {"room": room, "start": iso(day, "10:00"), "end": iso(day, "11:00")}
+
+    response = user_api.post("/api/v1/bookings/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["room"][0].startswith(message)
+    assert Booking.objects.count() == 0
+
+
 def test_create_booking_inactive_room_is_400(user_api, day):
     room = RoomFactory(is_active=False)
 
