@@ -185,3 +185,17 @@ def test_admin_records_a_target_through_the_service(client):
         {"half_year_start": "2026-09-28", "measure": "occupancy", "target": "60"},
     )
     assert YearPlanTarget.objects.get().recorded_by == admin
+
+
+def test_only_a_planner_removes_a_target(planner):
+    target = services.record_target(
+        actor=planner, half_year_start=AUTUMN, measure=Measure.SESSIONS, target=Decimal(5)
+    )
+
+    with pytest.raises(RegistrationError) as refused:
+        services.remove_target(actor=UserFactory(groups=["report_viewers"]), target=target)
+    assert refused.value.code == "forbidden"
+    assert YearPlanTarget.objects.filter(pk=target.pk).exists()
+
+    services.remove_target(actor=UserFactory(groups=["event_administrators"]), target=target)
+    assert not YearPlanTarget.objects.exists()
