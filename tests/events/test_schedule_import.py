@@ -130,6 +130,8 @@ def test_import_creates_one_event_and_session_per_talk(
     walk = Session.objects.get(event__title="Stadswandeling")
     assert walk.room is None
     assert walk.location_text == "Buiten"
+    # A place outside our rooms sets no capacity: the organiser decides.
+    assert walk.event.capacity == 0
     assert ScheduleEntry.objects.get(event=podcast).guid == uuid.UUID(three_talks[0]["guid"])
     assert [s.name for s in podcast.speakers.all()] == ["Sanne de Vries"]
     detail = organiser_api.get(f"/api/v1/events/{podcast.slug}/").json()
