@@ -475,3 +475,36 @@ def test_reimport_without_two_talks_cancels_both_and_closes_their_registration(
         assert not event.sessions.exists()
         assert event.registration_opens is None
         assert event.registration_closes is not None
+
+
+def test_reimport_updates_what_the_file_says_of_a_speaker_and_keeps_what_it_leaves_out(
+    organiser_api, programme, studio
+):
+    start = future(days=12, hour=10)
+    # Another programme's speaker with the same schedule key is another person.
+    other = Speaker.objects.create(
+        programme=ProgrammeFactory(slug="dmw-2025"), external_id="ABC123", name="Ander"
+    )
+    person = {"code": "ABC123", "name": "Sanne", "biography": "Maakt podcasts.",
+              "organisation": "NPO"}  # fmt: skip
+    rooms = {"Studio A": "studio-21"}
+    upload(organiser_api, schedule(talk("Podcast maken", start, persons=[person])), rooms=rooms)
+    speaker = Speaker.objects.get(programme=programme)
+    assert (speaker.name, speaker.bio, speaker.organisation) == ("Sanne", "Maakt podcasts.", "NPO")
+
+    changed = {"code": "ABC123", "name": "Sanne de Vries", "biography": "",
+               "organisation": "BNNVARA"}  # fmt: skip
+    response = upload(
+        organiser_api, schedule(talk("Podcast maken", start, persons=[changed])), rooms=rooms
+    )
+
+    assert response.status_code == 200, response.content
+    speaker_after = Speaker.objects.get(programme=programme)
+    assert speaker_after.pk == speaker.pk
+    assert (speaker_after.name, speaker_after.bio, speaker_after.organisation) == (
+        "Sanne de Vries",
+        "Maakt podcasts.",
+        "BNNVARA",
+    )
+    assert speaker_after.updated_at > speaker.updated_at
+    assert Speaker.objects.get(pk=other.pk).name == "Ander"
