@@ -97,3 +97,46 @@ def test_a_session_must_end_after_it_starts_to_the_minute(organiser):
 
     assert refused == ("invalid", "sessions", "A session must end after it starts.")
     assert list(Session.objects.values_list("end", flat=True)) == [start + timedelta(minutes=1)]
+
+
+def test_a_window_changed_at_one_end_is_checked_against_the_other(organiser):
+    opens = future()
+    closes = opens + timedelta(days=1)
+    event = EventFactory(owners=[organiser], registration_opens=opens, registration_closes=closes)
+    expected = ("invalid", "registration_closes", "Registration must open before it closes.")
+
+    assert (
+        refusal(services.update_event, actor=organiser, event=event, registration_opens=closes)
+        == expected
+    )
+    assert (
+        refusal(services.update_event, actor=organiser, event=event, registration_closes=opens)
+        == expected
+    )
+    stored = Event.objects.get(pk=event.pk)
+    assert (stored.registration_opens, stored.registration_closes) == (opens, closes)
+
+
+def test_a_taken_slug_or_an_unknown_field_is_refused(organiser):
+    EventFactory(slug="podcast")
+
+    assert refusal(services.create_event, actor=organiser, slug="podcast", title="X") == (
+        "invalid",
+        "slug",
+        "An event with this slug exists.",
+    )
+    with pytest.raises(TypeError, match=r"^unknown event fields: \['colour'\]$"):
+        services.create_event(actor=organiser, slug="new", title="X", colour="red")
+    event = EventFactory(owners=[organiser])
+    with pytest.raises(TypeError, match=r"^unknown event fields: \['colour'\]$"):
+        services.update_event(actor=organiser, event=event, colour="red")
+
+
+def test_a_changed_event_comes_back_with_its_counters(organiser):
+    event = EventFactory(owners=[organiser], capacity=1)
+    services.register_for_event(user=UserFactory(), event=event)
+    services.register_for_event(user=UserFactory(), event=event)
+
+    changed = services.update_event(actor=organiser, event=event, title="Nieuw")
+
+    assert (changed.seats_taken, changed.waitlist_length) == (1, 1)
