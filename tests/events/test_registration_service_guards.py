@@ -10,7 +10,7 @@ import pytest
 from events import services
 from events.errors import RegistrationError
 from events.models import Registration
-from tests.factories import UserFactory
+from tests.factories import EventFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +46,25 @@ def test_the_events_manager_cancels_anyones_registration(event, organiser):
     services.cancel_registration(registration=registration, actor=organiser)
 
     assert Registration.objects.get().status == "cancelled"
+
+
+def test_a_registration_by_slug_comes_back_as_it_was_stored():
+    organisation = OrganisationFactory()
+    event = EventFactory(slug="podcast", capacity=1, theme="sustainability")
+    services.register_for_event(user=UserFactory(), event=event)
+    person = UserFactory(affiliation="partner", organisation=organisation)
+
+    registration = services.register_for_event(user=person, slug="podcast")
+
+    stored = Registration.objects.get(pk=registration.pk)
+    fields = ("event_id", "status", "queue_number", "created_at", "updated_at", "affiliation",
+              "organisation_id", "theme")  # fmt: skip
+    assert [getattr(registration, name) for name in fields] == [
+        getattr(stored, name) for name in fields
+    ]
+    assert (stored.event_id, stored.status, stored.theme) == (
+        event.pk,
+        "waitlisted",
+        "sustainability",
+    )
+    assert registration.waitlist_position == 1
