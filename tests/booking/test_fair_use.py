@@ -13,8 +13,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import OutboxMail
 from booking import quotas
+from booking.errors import BookingError
 from booking.models import Booking, FairUseLimit, RoomKind
-from booking.services import move_booking
+from booking.services import move_booking, move_following
 from tests.booking.conftest import at, next_monday
 from tests.booking.factories import RoomFactory
 from tests.booking.test_concurrency import run_parallel
@@ -202,6 +203,25 @@ def test_a_facility_manager_or_staff_on_behalf_move_a_booking_past_the_bookers_l
     )  # fmt: skip
 
     assert (by_manager.end, on_behalf.end) == (at(day, "14:00"), at(day, "15:00"))
+
+
+def test_moving_the_following_occurrences_counts_each_week_for_the_booker(
+    student, labs, day, facility_manager
+):
+    FairUseLimit.objects.create(room_kind=RoomKind.LAB, max_hours_per_week=3)
+    assert book(student, labs[1], day + timedelta(days=1), "09:00", "10:00").status_code == 201
+    series = book(student, labs[0], day, "10:00", "11:00", rrule="FREQ=WEEKLY;COUNT=2").json()
+    first = Booking.objects.get(pk=series["results"][0]["id"])
+
+    with pytest.raises(BookingError) as refused:
+        move_following(booking=first, actor=student, start=at(day, "10:00"), end=at(day, "13:00"))
+    moved = move_following(
+        booking=first, actor=facility_manager, start=at(day, "10:00"), end=at(day, "14:00")
+    )
+
+    assert refused.value.code == "quota"
+    assert "You have 2 of 3 hours left" in str(refused.value.message)
+    assert [b.end - b.start for b in moved] == [timedelta(hours=4)] * 2
 
 
 def test_a_series_counts_all_its_occurrences(student, labs, day):
