@@ -508,3 +508,23 @@ def test_reimport_updates_what_the_file_says_of_a_speaker_and_keeps_what_it_leav
     )
     assert speaker_after.updated_at > speaker.updated_at
     assert Speaker.objects.get(pk=other.pk).name == "Ander"
+
+
+def test_reimport_with_only_another_speaker_changes_the_events_speakers(
+    organiser_api, programme, studio
+):
+    start = future(days=12, hour=10)
+    sanne = {"code": "ABC123", "name": "Sanne"}
+    piet = {"code": "DEF456", "name": "Piet"}
+    rooms = {"Studio A": "studio-21"}
+    upload(organiser_api, schedule(talk("Podcast maken", start, persons=[sanne])), rooms=rooms)
+    event = Event.objects.get(title="Podcast maken")
+
+    response = upload(
+        organiser_api, schedule(talk("Podcast maken", start, persons=[sanne, piet])), rooms=rooms
+    )
+
+    assert response.json() == {"created": 0, "updated": 1, "cancelled": 0, "unchanged": 0}
+    changed = Event.objects.get(pk=event.pk)
+    assert sorted(s.name for s in changed.speakers.all()) == ["Piet", "Sanne"]
+    assert changed.updated_at > event.updated_at
