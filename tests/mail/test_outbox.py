@@ -255,3 +255,41 @@ def test_builder_that_fails_postpones_its_own_rows_and_the_rest_goes(day, monkey
         "KeyError: 'room'",
     )
     assert logged(caplog) == [("ERROR", "building mail failed", {"mail_ids": [waiting.pk]})]
+
+
+def test_a_claimed_batch_is_leased_and_not_due_again_until_the_lease_ends(day):
+    owe_booking_mail(UserFactory(language="en"), day)
+    before = timezone.now()
+
+    (row,) = outbox._claim_batch()
+
+    stored = OutboxMail.objects.get(pk=row.pk)
+    assert before + outbox.LEASE <= stored.send_after <= timezone.now() + outbox.LEASE
+    assert (row.attempts, stored.attempts) == (1, 1)
+    assert outbox._claim_batch() == []
+
+
+def test_a_sweep_counts_the_mail_of_every_batch(day, monkeypatch):
+    monkeypatch.setattr(outbox, "BATCH_SIZE", 1)
+    for hour in (9, 11, 13):
+        owe_booking_mail(UserFactory(language="en"), day, hour)
+
+    assert outbox.send_pending_mail() == 3
+    assert len(mail.outbox) == 3
+
+
+def test_a_mail_kind_takes_one_builder(monkeypatch):
+    monkeypatch.setattr(outbox, "_builders", {})
+
+    def builder(rows):
+        return {}
+
+    def another(rows):
+        return {}
+
+    outbox.register(["test.kind"], builder)
+    outbox.register(["test.kind"], builder)
+    with pytest.raises(ValueError, match=r"^mail kind 'test.kind' already has a builder$"):
+        outbox.register(["test.kind"], another)
+
+    assert outbox._builders == {"test.kind": builder}
