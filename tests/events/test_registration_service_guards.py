@@ -68,3 +68,29 @@ def test_a_registration_by_slug_comes_back_as_it_was_stored():
         "sustainability",
     )
     assert registration.waitlist_position == 1
+
+
+def test_registering_twice_for_the_event_object_says_so():
+    event = EventFactory(capacity=5)
+    person = UserFactory()
+    services.register_for_event(user=person, event=event)
+
+    with pytest.raises(RegistrationError) as again:
+        services.register_for_event(user=person, event=event)
+
+    assert (again.value.code, str(again.value.message)) == (
+        "conflict",
+        "You are already registered for this event.",
+    )
+
+
+def test_a_cancelled_seat_goes_to_the_first_on_the_waitlist_only():
+    event = EventFactory(capacity=1)
+    seated, first, second = (
+        services.register_for_event(user=UserFactory(), event=event) for _ in range(3)
+    )
+
+    services.cancel_registration(registration=seated, actor=seated.user)
+
+    statuses = dict(Registration.objects.values_list("pk", "status"))
+    assert (statuses[first.pk], statuses[second.pk]) == ("confirmed", "waitlisted")
