@@ -140,3 +140,12 @@ def test_a_changed_event_comes_back_with_its_counters(organiser):
     changed = services.update_event(actor=organiser, event=event, title="Nieuw")
 
     assert (changed.seats_taken, changed.waitlist_length) == (1, 1)
+
+
+def test_an_owner_is_added_by_a_valid_address_only(organiser):
+    event = EventFactory(owners=[organiser])
+
+    assert refusal(
+        services.add_event_owner, actor=organiser, event=event, email=" not-an-address "
+    ) == ("invalid", "email", "Enter a valid email address.")
+    assert list(event.owners.all()) == [organiser]
