@@ -17,7 +17,7 @@ from booking.models import Booking
 from events.models import Event, ScheduleEntry, Session, Speaker
 from tests.booking.factories import RoomFactory
 from tests.events.conftest import api_for, future
-from tests.factories import ProgrammeFactory, UserFactory
+from tests.factories import EventFactory, ProgrammeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -528,3 +528,16 @@ def test_reimport_with_only_another_speaker_changes_the_events_speakers(
     changed = Event.objects.get(pk=event.pk)
     assert sorted(s.name for s in changed.speakers.all()) == ["Piet", "Sanne"]
     assert changed.updated_at > event.updated_at
+
+
+def test_a_talk_whose_slug_is_taken_by_an_event_made_by_hand_gets_a_longer_one(
+    organiser_api, programme, studio
+):
+    item = talk("Podcast maken", future(days=12, hour=10))
+    guid = uuid.UUID(item["guid"]).hex
+    EventFactory(slug=f"dmw-2026-podcast-maken-{guid[:8]}", programme=programme)
+
+    response = upload(organiser_api, schedule(item), rooms={"Studio A": "studio-21"})
+
+    assert response.status_code == 200, response.content
+    assert ScheduleEntry.objects.get().event.slug == f"dmw-2026-podcast-maken-{guid[:16]}"
