@@ -6,9 +6,9 @@ tests/booking/test_concurrency.py; here the helpers meet the refusal without one
 import pytest
 from django.db import IntegrityError, transaction
 
-from booking import rules
+from booking import rules, selectors
 from booking.errors import BookingError
-from booking.models import Booking
+from booking.models import Booking, Room
 from booking.services import bookings, create_booking
 from tests.booking.conftest import at, next_monday
 from tests.booking.factories import RoomFactory
@@ -101,3 +101,53 @@ def test_any_other_integrity_error_is_raised_as_it_is():
         bookings.overlap_refusal(error, RoomFactory(), at(day, "10:00"), at(day, "11:00"))
 
     assert raised.value is error
+
+
+def test_a_room_deleted_after_it_was_read_for_booking_says_so():
+    day = next_monday()
+    user = UserFactory()
+    room = selectors.room_for_booking(user, pk=RoomFactory().pk)
+    Room.objects.filter(pk=room.pk).delete()
+
+    with pytest.raises(BookingError) as refused:
+        create_booking(
+            user=user, room=room, start=at(day, "10:00"), end=at(day, "11:00"), title="x"
+        )
+
+    assert (refused.value.code, refused.value.field, str(refused.value.message)) == (
+        "not_found",
+        "room",
+        "This room no longer exists.",
+    )
+
+
+def test_a_statement_refused_twice_with_nothing_left_in_the_way_says_it_was_booked_a_moment_ago(
+    monkeypatch,
+):
+    day = next_monday()
+    room = RoomFactory(name="Studio")
+    leaving = book(room, at(day, "10:00"), at(day, "11:00"))
+    tries = []
+
+    def refused_statement(booking, mail_event, moving_with):
+        # As when another booking took the time and left it again between the statement
+        # and the explanation; `leaving` moves away in the same rearrangement.
+        tries.append(moving_with)
+        return False, True, booking.room.booking_mode
+
+    monkeypatch.setattr(bookings, "_insert_under_room_lock", refused_statement)
+    start, end = at(day, "10:00"), at(day, "11:00")
+
+    with pytest.raises(BookingError) as refused:
+        create_booking(
+            user=UserFactory(),
+            room=room,
+            start=start,
+            end=end,
+            title="y",
+            moving_with=(leaving.pk,),
+        )
+
+    assert tries == [(leaving.pk,), (leaving.pk,)]
+    assert (refused.value.code, refused.value.conflicts) == ("conflict", [(start, end)])
+    assert str(refused.value.message) == "Studio was booked for this time a moment ago."
