@@ -38,13 +38,15 @@ class HoldsRefused(Exception):
     every clash and closure among them, in request order. Nothing was inserted."""
 
     def __init__(self, refusals: list[tuple[int, BookingError]]):
-        super().__init__(f"{len(refusals)} holds refused")
+        # Not mutated: the text is for a traceback only; callers read `refusals`.
+        super().__init__(f"{len(refusals)} holds refused")  # pragma: no mutate
         self.refusals = refusals
 
 
 def _locked_rooms(room_ids: set[int]) -> dict[int, Room]:
     rooms = (
-        selectors.with_week_hours(Room.objects.select_related("location"))
+        # Not mutated: without it only a refusal's message reads the location, by a query.
+        selectors.with_week_hours(Room.objects.select_related("location"))  # pragma: no mutate
         .select_for_update(of=("self",))
         .filter(pk__in=room_ids)
         .order_by("pk")
@@ -63,16 +65,17 @@ def _in_the_way(rooms: dict[int, Room], holds: list[Hold], moving_with) -> tuple
     bookings: dict[int, list] = {pk: [] for pk in rooms}
     for booking in (
         Booking.objects.filter(room_id__in=list(rooms), status__in=LIVE_STATUSES)
-        .filter(blocked_from__lt=until, blocked_until__gt=since)
+        # Not mutated: a narrower read only; _refusal compares each hold's times again.
+        .filter(blocked_from__lt=until, blocked_until__gt=since)  # pragma: no mutate
         .exclude(pk__in=moving_with)
         .order_by("start")
     ):
         bookings[booking.room_id].append(booking)
     location_ids = {room.location_id for room in rooms.values()}
     closures: dict[int, list] = {pk: [] for pk in rooms}
-    for closure in Closure.objects.filter(start__lt=until, end__gt=since).filter(
-        Q(room_id__in=list(rooms)) | Q(location_id__in=location_ids)
-    ):
+    # Not mutated: a narrower read only; _refusal compares each hold's times again.
+    during = Closure.objects.filter(start__lt=until, end__gt=since)  # pragma: no mutate
+    for closure in during.filter(Q(room_id__in=list(rooms)) | Q(location_id__in=location_ids)):
         for room in rooms.values():
             if closure.room_id == room.pk or closure.location_id == room.location_id:
                 closures[room.pk].append(closure)
@@ -89,7 +92,8 @@ def _refusal(room: Room, hold: Hold, bookings: list, closures: list) -> BookingE
             end=hold.end,
             attendees=hold.attendees,
             on_behalf=True,
-            whole_room=True,
+            # Not mutated: left out (None) it is takes_whole_room(on_behalf=True), True too.
+            whole_room=True,  # pragma: no mutate
         )
         rules.check_opening_hours(room, hold.start, hold.end)
     except BookingError as error:
@@ -135,11 +139,12 @@ def hold_rooms(*, actor, holds: list[Hold], moving_with: tuple[int, ...] = ()) -
                 user=actor,
                 start=hold.start,
                 end=hold.end,
-                status=BookingStatus.CONFIRMED,
+                # Not mutated: both are the model's defaults, written out for the reader.
+                status=BookingStatus.CONFIRMED,  # pragma: no mutate
                 title=hold.title,
                 public_title=True,
                 attendees=hold.attendees,
-                takes_whole_room=True,
+                takes_whole_room=True,  # pragma: no mutate
             )
             booking.user = None
             bookings[room.pk].append(booking)

@@ -245,8 +245,10 @@ class _Import:
         The new bookings need no check at the end of the rearrangement: they were checked
         against every booking but the moving ones, and each moving one is checked against
         them there."""
+        # The zips below are not mutated: their lists are built one from another, so they
+        # are always of a length; strict=True only guards against a future slip.
         specs = [_spec(talk, self.rooms) for talk in talks]
-        for talk, spec in zip(talks, specs, strict=True):
+        for talk, spec in zip(talks, specs, strict=True):  # pragma: no mutate
             self._attempt(talk, lambda spec=spec: _check_session_times(spec))
         in_rooms = [i for i, spec in enumerate(specs) if spec.room]
         holds = [
@@ -267,7 +269,7 @@ class _Import:
             return
         if self.result.conflicts:
             return  # The import fails: writing the rest would only be undone.
-        booking_of = dict(zip(in_rooms, held, strict=True))
+        booking_of = dict(zip(in_rooms, held, strict=True))  # pragma: no mutate
         events = Event.objects.bulk_create(
             Event(
                 slug=_event_slug(self.programme, talk, taken),
@@ -278,7 +280,7 @@ class _Import:
                 description=talk.description,
                 capacity=spec.room.capacity if spec.room else 0,
             )
-            for talk, spec in zip(talks, specs, strict=True)
+            for talk, spec in zip(talks, specs, strict=True)  # pragma: no mutate
         )
         # Its creator is an event's first owner (create_event).
         Event.owners.through.objects.bulk_create(
@@ -293,16 +295,17 @@ class _Import:
                 booking=booking_of.get(i),
                 location_text=spec.location_text,
             )
-            for i, (event, spec) in enumerate(zip(events, specs, strict=True))
+            for i, (event, spec) in enumerate(zip(events, specs, strict=True))  # pragma: no mutate
         )
         Speaker.events.through.objects.bulk_create(
             Speaker.events.through(speaker_id=speaker.pk, event_id=event.pk)
-            for talk, event in zip(talks, events, strict=True)
+            for talk, event in zip(talks, events, strict=True)  # pragma: no mutate
             for speaker in {s.pk: s for s in self._speakers_of(talk)}.values()
         )
+        made = zip(talks, events, sessions, strict=True)  # pragma: no mutate
         ScheduleEntry.objects.bulk_create(
             ScheduleEntry(programme=self.programme, guid=talk.guid, event=event, session=session)
-            for talk, event, session in zip(talks, events, sessions, strict=True)
+            for talk, event, session in made
         )
         self.result.created += len(talks)
 

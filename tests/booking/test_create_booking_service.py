@@ -2,6 +2,8 @@
 seed, staff on behalf), for what the API never asks: its defaults, seats held on behalf, and
 the mail a booking on behalf does not owe."""
 
+from datetime import timedelta
+
 import pytest
 
 from accounts.models import OutboxMail
@@ -10,7 +12,7 @@ from booking.models import Booking, BookingMode
 from booking.services import create_booking
 from tests.booking.conftest import at, next_monday
 from tests.booking.factories import RoomFactory
-from tests.factories import UserFactory
+from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def book(room, **kwargs) -> Booking:
     day = next_monday()
     values = {"start": at(day, "10:00"), "end": at(day, "11:00"), "title": "Shoot"}
-    return create_booking(user=UserFactory(), room=room, **(values | kwargs))
+    return create_booking(**({"user": UserFactory(), "room": room} | values | kwargs))
 
 
 def test_a_booking_for_one_with_a_private_title_unless_asked():
@@ -47,3 +49,18 @@ def test_a_booking_on_behalf_owes_its_booker_no_mail_and_ones_own_booking_does()
 
     book(RoomFactory())
     assert list(OutboxMail.objects.values_list("kind", flat=True)) == ["booking.created"]
+
+
+def test_the_booking_returned_is_as_stored_with_the_bookers_organisation():
+    person = UserFactory(organisation=OrganisationFactory())
+
+    booking = book(RoomFactory(), user=person)
+
+    stored = Booking.objects.get()
+    assert booking.organisation_id == stored.organisation_id
+    assert abs(booking.updated_at - stored.updated_at) < timedelta(seconds=1)
+    assert stored.organisation_id == person.organisation_id
+    # Returned as saved: saving it again updates the row rather than inserting another.
+    booking.title = "Shoot again"
+    booking.save()
+    assert list(Booking.objects.values_list("title", flat=True)) == ["Shoot again"]

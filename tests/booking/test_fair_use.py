@@ -13,7 +13,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import OutboxMail
 from booking import quotas
+from booking.errors import BookingError
 from booking.models import Booking, FairUseLimit, RoomKind
+from booking.services import move_booking, move_following
 from tests.booking.conftest import at, next_monday
 from tests.booking.factories import RoomFactory
 from tests.booking.test_concurrency import run_parallel
@@ -171,6 +173,55 @@ def test_a_move_counts_the_new_length_once(student, labs, day):
     assert too_long.status_code == 409
     assert too_long.json()["code"] == "quota"
     assert "You have 3 of 3 hours left" in too_long.json()["detail"]
+
+
+def test_a_move_counts_the_bookers_other_bookings(student, labs, day):
+    FairUseLimit.objects.create(room_kind=RoomKind.LAB, max_hours_per_week=3)
+    assert book(student, labs[1], day + timedelta(days=1), "09:00", "10:00").status_code == 201
+    mine = book(student, labs[0], day, "10:00", "12:00").json()
+
+    longer = client_of(student).patch(
+        f"/api/v1/bookings/{mine['id']}/", span(day, "10:00", "13:00"), format="json"
+    )
+
+    assert longer.status_code == 409
+    assert "You have 2 of 3 hours left" in longer.json()["detail"]
+
+
+def test_a_facility_manager_or_staff_on_behalf_move_a_booking_past_the_bookers_limit(
+    student, labs, day, facility_manager
+):
+    FairUseLimit.objects.create(room_kind=RoomKind.LAB, max_hours_per_week=3)
+    mine = Booking.objects.get(pk=book(student, labs[0], day, "10:00", "12:00").json()["id"])
+
+    by_manager = move_booking(
+        booking=mine, actor=facility_manager, start=at(day, "10:00"), end=at(day, "14:00")
+    )
+    on_behalf = move_booking(
+        booking=mine, actor=UserFactory(), start=at(day, "10:00"), end=at(day, "15:00"),
+        on_behalf=True,
+    )  # fmt: skip
+
+    assert (by_manager.end, on_behalf.end) == (at(day, "14:00"), at(day, "15:00"))
+
+
+def test_moving_the_following_occurrences_counts_each_week_for_the_booker(
+    student, labs, day, facility_manager
+):
+    FairUseLimit.objects.create(room_kind=RoomKind.LAB, max_hours_per_week=3)
+    assert book(student, labs[1], day + timedelta(days=1), "09:00", "10:00").status_code == 201
+    series = book(student, labs[0], day, "10:00", "11:00", rrule="FREQ=WEEKLY;COUNT=2").json()
+    first = Booking.objects.get(pk=series["results"][0]["id"])
+
+    with pytest.raises(BookingError) as refused:
+        move_following(booking=first, actor=student, start=at(day, "10:00"), end=at(day, "13:00"))
+    moved = move_following(
+        booking=first, actor=facility_manager, start=at(day, "10:00"), end=at(day, "14:00")
+    )
+
+    assert refused.value.code == "quota"
+    assert "You have 2 of 3 hours left" in str(refused.value.message)
+    assert [b.end - b.start for b in moved] == [timedelta(hours=4)] * 2
 
 
 def test_a_series_counts_all_its_occurrences(student, labs, day):

@@ -383,8 +383,9 @@ def test_booking_a_room_deleted_since_it_was_read_says_so():
         create_booking(user=UserFactory(), room=room, start=at(next_monday(), "10:00"),
                        end=at(next_monday(), "11:00"), title="")  # fmt: skip
 
-    assert (refused.value.code, str(refused.value.message)) == (
+    assert (refused.value.code, refused.value.field, str(refused.value.message)) == (
         "not_found",
+        "room",
         "This room no longer exists.",
     )
 

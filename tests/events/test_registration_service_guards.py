@@ -10,7 +10,7 @@ import pytest
 from events import services
 from events.errors import RegistrationError
 from events.models import Registration
-from tests.factories import UserFactory
+from tests.factories import EventFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +46,51 @@ def test_the_events_manager_cancels_anyones_registration(event, organiser):
     services.cancel_registration(registration=registration, actor=organiser)
 
     assert Registration.objects.get().status == "cancelled"
+
+
+def test_a_registration_by_slug_comes_back_as_it_was_stored():
+    organisation = OrganisationFactory()
+    event = EventFactory(slug="podcast", capacity=1, theme="sustainability")
+    services.register_for_event(user=UserFactory(), event=event)
+    person = UserFactory(affiliation="partner", organisation=organisation)
+
+    registration = services.register_for_event(user=person, slug="podcast")
+
+    stored = Registration.objects.get(pk=registration.pk)
+    fields = ("event_id", "status", "queue_number", "created_at", "updated_at", "affiliation",
+              "organisation_id", "theme")  # fmt: skip
+    assert [getattr(registration, name) for name in fields] == [
+        getattr(stored, name) for name in fields
+    ]
+    assert (stored.event_id, stored.status, stored.theme) == (
+        event.pk,
+        "waitlisted",
+        "sustainability",
+    )
+    assert registration.waitlist_position == 1
+
+
+def test_registering_twice_for_the_event_object_says_so():
+    event = EventFactory(capacity=5)
+    person = UserFactory()
+    services.register_for_event(user=person, event=event)
+
+    with pytest.raises(RegistrationError) as again:
+        services.register_for_event(user=person, event=event)
+
+    assert (again.value.code, str(again.value.message)) == (
+        "conflict",
+        "You are already registered for this event.",
+    )
+
+
+def test_a_cancelled_seat_goes_to_the_first_on_the_waitlist_only():
+    event = EventFactory(capacity=1)
+    seated, first, second = (
+        services.register_for_event(user=UserFactory(), event=event) for _ in range(3)
+    )
+
+    services.cancel_registration(registration=seated, actor=seated.user)
+
+    statuses = dict(Registration.objects.values_list("pk", "status"))
+    assert (statuses[first.pk], statuses[second.pk]) == ("confirmed", "waitlisted")

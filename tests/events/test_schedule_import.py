@@ -17,7 +17,7 @@ from booking.models import Booking
 from events.models import Event, ScheduleEntry, Session, Speaker
 from tests.booking.factories import RoomFactory
 from tests.events.conftest import api_for, future
-from tests.factories import ProgrammeFactory, UserFactory
+from tests.factories import EventFactory, ProgrammeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +130,8 @@ def test_import_creates_one_event_and_session_per_talk(
     walk = Session.objects.get(event__title="Stadswandeling")
     assert walk.room is None
     assert walk.location_text == "Buiten"
+    # A place outside our rooms sets no capacity: the organiser decides.
+    assert walk.event.capacity == 0
     assert ScheduleEntry.objects.get(event=podcast).guid == uuid.UUID(three_talks[0]["guid"])
     assert [s.name for s in podcast.speakers.all()] == ["Sanne de Vries"]
     detail = organiser_api.get(f"/api/v1/events/{podcast.slug}/").json()
@@ -473,3 +475,69 @@ def test_reimport_without_two_talks_cancels_both_and_closes_their_registration(
         assert not event.sessions.exists()
         assert event.registration_opens is None
         assert event.registration_closes is not None
+
+
+def test_reimport_updates_what_the_file_says_of_a_speaker_and_keeps_what_it_leaves_out(
+    organiser_api, programme, studio
+):
+    start = future(days=12, hour=10)
+    # Another programme's speaker with the same schedule key is another person.
+    other = Speaker.objects.create(
+        programme=ProgrammeFactory(slug="dmw-2025"), external_id="ABC123", name="Ander"
+    )
+    person = {"code": "ABC123", "name": "Sanne", "biography": "Maakt podcasts.",
+              "organisation": "NPO"}  # fmt: skip
+    rooms = {"Studio A": "studio-21"}
+    upload(organiser_api, schedule(talk("Podcast maken", start, persons=[person])), rooms=rooms)
+    speaker = Speaker.objects.get(programme=programme)
+    assert (speaker.name, speaker.bio, speaker.organisation) == ("Sanne", "Maakt podcasts.", "NPO")
+
+    changed = {"code": "ABC123", "name": "Sanne de Vries", "biography": "",
+               "organisation": "BNNVARA"}  # fmt: skip
+    response = upload(
+        organiser_api, schedule(talk("Podcast maken", start, persons=[changed])), rooms=rooms
+    )
+
+    assert response.status_code == 200, response.content
+    speaker_after = Speaker.objects.get(programme=programme)
+    assert speaker_after.pk == speaker.pk
+    assert (speaker_after.name, speaker_after.bio, speaker_after.organisation) == (
+        "Sanne de Vries",
+        "Maakt podcasts.",
+        "BNNVARA",
+    )
+    assert speaker_after.updated_at > speaker.updated_at
+    assert Speaker.objects.get(pk=other.pk).name == "Ander"
+
+
+def test_reimport_with_only_another_speaker_changes_the_events_speakers(
+    organiser_api, programme, studio
+):
+    start = future(days=12, hour=10)
+    sanne = {"code": "ABC123", "name": "Sanne"}
+    piet = {"code": "DEF456", "name": "Piet"}
+    rooms = {"Studio A": "studio-21"}
+    upload(organiser_api, schedule(talk("Podcast maken", start, persons=[sanne])), rooms=rooms)
+    event = Event.objects.get(title="Podcast maken")
+
+    response = upload(
+        organiser_api, schedule(talk("Podcast maken", start, persons=[sanne, piet])), rooms=rooms
+    )
+
+    assert response.json() == {"created": 0, "updated": 1, "cancelled": 0, "unchanged": 0}
+    changed = Event.objects.get(pk=event.pk)
+    assert sorted(s.name for s in changed.speakers.all()) == ["Piet", "Sanne"]
+    assert changed.updated_at > event.updated_at
+
+
+def test_a_talk_whose_slug_is_taken_by_an_event_made_by_hand_gets_a_longer_one(
+    organiser_api, programme, studio
+):
+    item = talk("Podcast maken", future(days=12, hour=10))
+    guid = uuid.UUID(item["guid"]).hex
+    EventFactory(slug=f"dmw-2026-podcast-maken-{guid[:8]}", programme=programme)
+
+    response = upload(organiser_api, schedule(item), rooms={"Studio A": "studio-21"})
+
+    assert response.status_code == 200, response.content
+    assert ScheduleEntry.objects.get().event.slug == f"dmw-2026-podcast-maken-{guid[:16]}"

@@ -105,13 +105,15 @@ def test_import_lists_closures_with_the_clashes_and_keeps_nothing(organiser_api,
 
 @pytest.mark.django_db
 def test_a_talk_outside_opening_hours_is_a_400_naming_it(organiser_api, programme):
-    RoomFactory(slug="zaal-0")  # its location opens at 07:00
+    room = RoomFactory(slug="zaal-0")  # its location opens at 07:00
     early = talk("Ochtendgloren", future(days=10, hour=5), room="Zaal 0")
 
     response = upload(organiser_api, schedule(early), rooms={"Zaal 0": "zaal-0"})
 
     assert response.status_code == 400
-    assert response.json()["file"][0].startswith("Ochtendgloren: ")
+    assert response.json()["file"] == [
+        f"Ochtendgloren: {room.location.name} is not open for the whole of this time."
+    ]
     assert Event.objects.count() == Booking.objects.count() == 0
 
 

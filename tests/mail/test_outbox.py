@@ -38,6 +38,23 @@ def owe_booking_mail(user, day, hour: int = 10):
     return booking
 
 
+def logged(caplog) -> list[tuple]:
+    """What the outbox logged: level, message, and the ids it names (for the admins)."""
+    return [
+        (
+            record.levelname,
+            record.getMessage(),
+            {
+                name: getattr(record, name)
+                for name in ("kind", "mail_id", "mail_ids")
+                if hasattr(record, name)
+            },
+        )
+        for record in caplog.records
+        if record.name == outbox.logger.name
+    ]
+
+
 def make_due():
     OutboxMail.objects.exclude(send_after=None).update(send_after=timezone.now())
 
@@ -94,7 +111,9 @@ def test_mail_that_fails_is_sent_on_a_later_try(flaky_backend, day):
     assert not OutboxMail.objects.exists()
 
 
-def test_connection_is_reopened_after_a_failure_and_the_rest_of_the_batch_goes(flaky_backend, day):
+def test_connection_is_reopened_after_a_failure_and_the_rest_of_the_batch_goes(
+    flaky_backend, day, caplog
+):
     first, refused, last = (
         UserFactory(language="en", email=f"{name}@example.org")
         for name in ("first", "refused", "last")
@@ -113,7 +132,11 @@ def test_connection_is_reopened_after_a_failure_and_the_rest_of_the_batch_goes(f
         "sent last@example.org",
         "close",
     ]
-    assert OutboxMail.objects.get().attempts == 1
+    refused_row = OutboxMail.objects.get()
+    assert refused_row.attempts == 1
+    assert logged(caplog) == [
+        ("ERROR", "mail failed", {"kind": refused_row.kind, "mail_id": refused_row.pk})
+    ]
 
 
 def test_sweep_with_nothing_due_opens_no_connection(flaky_backend):
@@ -123,7 +146,7 @@ def test_sweep_with_nothing_due_opens_no_connection(flaky_backend):
 
 
 def test_relay_down_postpones_the_batch_instead_of_holding_its_lease(
-    flaky_backend, day, monkeypatch
+    flaky_backend, day, monkeypatch, caplog
 ):
     owe_booking_mail(UserFactory(language="en"), day)
 
@@ -136,14 +159,18 @@ def test_relay_down_postpones_the_batch_instead_of_holding_its_lease(
     row = OutboxMail.objects.get()
     assert row.attempts == 1
     assert timedelta(seconds=55) < row.send_after - timezone.now() <= timedelta(minutes=1)
+    assert logged(caplog) == [("ERROR", "mail connection failed", {"mail_ids": [row.pk]})]
 
 
-def test_mail_kind_without_builder_is_dropped_not_retried_forever():
-    OutboxMail.objects.create(kind="gone.kind", payload={})
+def test_mail_kind_without_builder_is_dropped_not_retried_forever(caplog):
+    row = OutboxMail.objects.create(kind="gone.kind", payload={})
 
     assert outbox.send_pending_mail() == 0
 
     assert not OutboxMail.objects.exists()
+    assert logged(caplog) == [
+        ("ERROR", "no builder for mail kind", {"kind": "gone.kind", "mail_id": row.pk})
+    ]
 
 
 def mixed_batch(size: int, day):
@@ -204,7 +231,7 @@ def test_mail_owed_to_someone_erased_since_is_dropped_unsent(day):
     assert not OutboxMail.objects.exists()
 
 
-def test_builder_that_fails_postpones_its_own_rows_and_the_rest_goes(day, monkeypatch):
+def test_builder_that_fails_postpones_its_own_rows_and_the_rest_goes(day, monkeypatch, caplog):
     person = UserFactory(language="en", email="account@example.org")
     owe_booking_mail(UserFactory(language="en"), day)
     owe_account_mail(
@@ -227,6 +254,45 @@ def test_builder_that_fails_postpones_its_own_rows_and_the_rest_goes(day, monkey
         1,
         "KeyError: 'room'",
     )
+    assert logged(caplog) == [("ERROR", "building mail failed", {"mail_ids": [waiting.pk]})]
+
+
+def test_a_claimed_batch_is_leased_and_not_due_again_until_the_lease_ends(day):
+    owe_booking_mail(UserFactory(language="en"), day)
+    before = timezone.now()
+
+    (row,) = outbox._claim_batch()
+
+    stored = OutboxMail.objects.get(pk=row.pk)
+    assert before + outbox.LEASE <= stored.send_after <= timezone.now() + outbox.LEASE
+    assert (row.attempts, stored.attempts) == (1, 1)
+    assert outbox._claim_batch() == []
+
+
+def test_a_sweep_counts_the_mail_of_every_batch(day, monkeypatch):
+    monkeypatch.setattr(outbox, "BATCH_SIZE", 1)
+    for hour in (9, 11, 13):
+        owe_booking_mail(UserFactory(language="en"), day, hour)
+
+    assert outbox.send_pending_mail() == 3
+    assert len(mail.outbox) == 3
+
+
+def test_a_mail_kind_takes_one_builder(monkeypatch):
+    monkeypatch.setattr(outbox, "_builders", {})
+
+    def builder(rows):
+        return {}
+
+    def another(rows):
+        return {}
+
+    outbox.register(["test.kind"], builder)
+    outbox.register(["test.kind"], builder)
+    with pytest.raises(ValueError, match=r"^mail kind 'test.kind' already has a builder$"):
+        outbox.register(["test.kind"], another)
+
+    assert outbox._builders == {"test.kind": builder}
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from events import services, year_plan
 from events.errors import RegistrationError
 from events.models import Measure, YearPlanTarget
 from tests.booking.factories import LocationFactory, RoomFactory
-from tests.factories import UserFactory
+from tests.factories import OrganisationFactory, UserFactory
 from tests.reports.conftest import at, booked
 
 pytestmark = pytest.mark.django_db
@@ -185,3 +185,80 @@ def test_admin_records_a_target_through_the_service(client):
         {"half_year_start": "2026-09-28", "measure": "occupancy", "target": "60"},
     )
     assert YearPlanTarget.objects.get().recorded_by == admin
+
+
+def test_only_a_planner_removes_a_target(planner):
+    target = services.record_target(
+        actor=planner, half_year_start=AUTUMN, measure=Measure.SESSIONS, target=Decimal(5)
+    )
+
+    with pytest.raises(RegistrationError) as refused:
+        services.remove_target(actor=UserFactory(groups=["report_viewers"]), target=target)
+    assert refused.value.code == "forbidden"
+    assert YearPlanTarget.objects.filter(pk=target.pk).exists()
+
+    services.remove_target(actor=UserFactory(groups=["event_administrators"]), target=target)
+    assert not YearPlanTarget.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"measure": "bogus"}, "measure", "Choose one of the measures."),
+        (
+            {"half_year_start": date(2022, 9, 28)},
+            "half_year_start",
+            "A half-year of the covenant starts on 28 March or 28 September, from 2023.",
+        ),
+        ({"target": Decimal(-1)}, "target", "A target is 0 or more."),
+        (
+            {"measure": Measure.OCCUPANCY, "target": Decimal(101)},
+            "target",
+            "A percentage lies between 0 and 100.",
+        ),
+        (
+            {"measure": Measure.OCCUPANCY, "theme": "media_ict"},
+            "theme",
+            "This measure cannot be filtered by theme.",
+        ),
+        (
+            {"measure": Measure.PEOPLE_BOOKED, "affiliation": "hu", "organisation": "org"},
+            "organisation",
+            "Filter by an affiliation or an organisation, not both.",
+        ),
+    ],
+)
+def test_a_refused_target_says_why(planner, fields, field, message):
+    if fields.get("organisation") == "org":
+        fields = {**fields, "organisation": OrganisationFactory()}
+    given = {"half_year_start": AUTUMN, "measure": Measure.SESSIONS, "target": Decimal(5)}
+
+    with pytest.raises(RegistrationError) as refused:
+        services.record_target(actor=planner, **{**given, **fields})
+
+    assert (refused.value.field, str(refused.value.message)) == (field, message)
+
+
+def test_targets_on_their_limits_are_recorded(planner):
+    services.record_target(
+        actor=planner,
+        half_year_start=date(2023, 3, 28),
+        measure=Measure.SESSIONS,
+        target=Decimal(0),
+    )
+    services.record_target(
+        actor=planner, half_year_start=AUTUMN, measure=Measure.OCCUPANCY, target=Decimal(100)
+    )
+
+    assert sorted(YearPlanTarget.objects.values_list("target", flat=True)) == [0, 100]
+
+
+def test_a_refused_planner_is_told_who_keeps_the_year_plan(db):
+    with pytest.raises(RegistrationError) as refused:
+        services.record_target(
+            actor=UserFactory(), half_year_start=AUTUMN, measure=Measure.SESSIONS, target=Decimal(5)
+        )
+
+    assert str(refused.value.message) == (
+        "Only facility managers and event administrators keep the year plan."
+    )
