@@ -5,9 +5,9 @@ committed change always gets its mail and a rolled-back one never does. After co
 request wakes the sender (`transaction.on_commit(..., robust=True)`): at most one queued
 task at a time, marked by a flag in the shared cache, and a task queue that is down never
 turns a saved change into an error. A process that saw the flag up a moment ago
-(WAKE_MEMORY) does not ask the cache again: the sender waits as long after lowering the
-flag before it looks a last time, so what such a process owed is still sent, and a rush
-costs the cache a few writes a second per process instead of one per change. A periodic
+(WAKE_MEMORY_SECONDS) does not ask the cache again: the sender waits as long after lowering
+the flag before it looks a last time, so what such a process owed is still sent, and a
+rush costs the cache a few writes a second per process instead of one per change. A periodic
 sweep (CELERY_BEAT_SCHEDULE) sends what a lost wake-up or a failed try left behind. Without
 REDIS_URL the task runs eagerly, so the same pipeline delivers in-process after commit.
 
