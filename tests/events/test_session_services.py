@@ -20,16 +20,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner(db):
-    return UserFactory(groups=["event_organisers"])
-
-
-@pytest.fixture
-def session(owner):
-    event = EventFactory(owners=[owner], title="Podcast workshop")
+def session(organiser):
+    event = EventFactory(owners=[organiser], title="Podcast workshop")
     start = future()
     services.update_event(
-        actor=owner,
+        actor=organiser,
         event=event,
         sessions=[SessionSpec(start=start, end=start + timedelta(hours=1), room=RoomFactory())],
     )
@@ -55,7 +50,7 @@ def test_someone_who_does_not_manage_the_event_moves_and_cancels_nothing(session
 
 
 def test_a_session_moves_into_a_slot_another_booking_leaves_in_the_same_rearrangement(
-    owner, session
+    organiser, session
 ):
     leaving = booking_services.create_booking(
         user=UserFactory(),
@@ -68,16 +63,16 @@ def test_a_session_moves_into_a_slot_another_booking_leaves_in_the_same_rearrang
 
     with booking_services.rearranging():
         moved = services.move_session(
-            actor=owner, session=session, spec=into, moving_with=(leaving.pk,)
+            actor=organiser, session=session, spec=into, moving_with=(leaving.pk,)
         )
-        booking_services.cancel_booking(booking=leaving, actor=owner, on_behalf=True)
+        booking_services.cancel_booking(booking=leaving, actor=organiser, on_behalf=True)
 
     assert (moved.start, moved.booking.start) == (leaving.start, leaving.start)
     assert Booking.objects.get(pk=session.booking_id).start == leaving.start
 
 
-def test_its_manager_cancels_a_session_and_frees_its_room(owner, session):
-    services.cancel_session(actor=owner, session=session)
+def test_its_manager_cancels_a_session_and_frees_its_room(organiser, session):
+    services.cancel_session(actor=organiser, session=session)
 
     assert not Session.objects.filter(pk=session.pk).exists()
     assert Booking.objects.get(pk=session.booking_id).status == BookingStatus.CANCELLED
