@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from tests import mutation_databases
+from tests import mutation_databases, mutation_order
 from tests.factories import UserFactory
 
 # The cluster tests run gunicorn, pg_dump and psql against a server as production has one;
@@ -41,6 +41,12 @@ def redis_available() -> bool:
 
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def pytest_configure(config):
+    plugin = mutation_order.plugin_for_this_session(mutation_databases.running_a_mutant())
+    if plugin is not None:
+        config.pluginmanager.register(plugin, "mutation_order")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,0 +1,95 @@
+"""The fastest tests first for each mutant, so `make mutation` fits its 15 minutes.
+
+mutmut runs a mutant's tests with `-x`: the mutant is killed by the first test that fails,
+and the tests after it never run. Most mutants are killed, and mutmut hands pytest their
+tests in no particular order (a set), which pytest-django then sorts into database tests,
+transactional tests and the rest. So a mutant in a widely used function, such as
+`create_booking`, often waited for several slow threaded or browser-less HTTP tests before
+reaching a quick one that fails.
+
+mutmut's stats session (the first one, which runs every test once to learn which functions
+each test reaches) records what every test took here, set-up and tear-down included (mutmut's
+own figure is the test's body alone, and a test's fixtures are often most of its time). Each
+mutant's child then runs its tests in that order, cheapest first. A transactional test
+counts for more than it took: its flush makes the next mutant's child copy the test database
+again (tests/mutation_databases.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+# In mutants/, the working directory of every mutmut session; a later run that reuses
+# mutmut's stats reuses these too.
+DURATIONS_FILE = Path("test-durations.json")
+
+# What a child pays for a flushed slot: a fresh copy of the test database (CREATE DATABASE
+# ... TEMPLATE, about half a second here) before its first test.
+FLUSH_PENALTY_SECONDS = 0.5
+
+
+def collecting_stats() -> bool:
+    return os.environ.get("MUTANT_UNDER_TEST") == "stats"
+
+
+def is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+    ):
+        return True
+    fixtures = getattr(item, "fixturenames", ())
+    return "transactional_db" in fixtures or "live_server" in fixtures
+
+
+class RecordDurations:
+    """In mutmut's stats session: what each test took, from set-up to tear-down."""
+
+    def __init__(self) -> None:
+        self.seconds_by_test: defaultdict[str, float] = defaultdict(float)
+        self.first_set_up = False
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "setup" and not self.first_set_up:
+            # The first test's set-up also sets up the session (the test database).
+            self.first_set_up = True
+            self.seconds_by_test[report.nodeid] += 0.0
+            return
+        self.seconds_by_test[report.nodeid] += report.duration
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        DURATIONS_FILE.write_text(json.dumps(self.seconds_by_test, indent=0, sort_keys=True))
+
+
+class CheapestFirst:
+    """In a mutant's child: its tests in the order of what they cost."""
+
+    def __init__(self, seconds_by_test: dict[str, float]) -> None:
+        self.seconds_by_test = seconds_by_test
+
+    def cost(self, item: pytest.Item) -> float:
+        # A test the stats did not time (none should be missing) goes last.
+        seconds = self.seconds_by_test.get(item.nodeid, math.inf)
+        return seconds + (FLUSH_PENALTY_SECONDS if is_transactional(item) else 0.0)
+
+    # After pytest-django's own sort, which this one replaces.
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        items.sort(key=self.cost)
+
+
+def plugin_for_this_session(running_a_mutant: bool) -> object | None:
+    if collecting_stats():
+        return RecordDurations()
+    if running_a_mutant:
+        try:
+            return CheapestFirst(json.loads(DURATIONS_FILE.read_text()))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+    return None
