@@ -414,7 +414,8 @@ def _insert_under_room_lock(
         mode=booking.room.booking_mode,
         mail_kind=f"{emails.KIND_PREFIX}{mail_event}" if mail_event else None,
         status=booking.status,
-        language=booking.user.language if booking.user else "",
+        # create_booking always has a booker (a session's booking is made by its organiser).
+        language=booking.user.language,
         now=booking.created_at,
     )
     # Inside a caller's transaction a savepoint keeps it usable after a refusal by the
