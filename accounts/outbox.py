@@ -97,10 +97,9 @@ SQL_NAMES = {
 
 def owe(kind: str, payloads: Iterable[tuple[dict, str]]) -> None:
     """Owe one mail of `kind` per (payload, language); call inside the change's transaction."""
-    now = timezone.now()
+    # Due at once: `created_at` and `send_after` default to now.
     rows = [
-        OutboxMail(kind=kind, payload=payload, language=language, created_at=now, send_after=now)
-        for payload, language in payloads
+        OutboxMail(kind=kind, payload=payload, language=language) for payload, language in payloads
     ]
     if rows:
         OutboxMail.objects.bulk_create(rows)
@@ -124,7 +123,12 @@ def wake_sender() -> None:
     asked_at = time.monotonic()
     if remembers and asked_at - _flag_seen_up_at < WAKE_MEMORY_SECONDS:
         return
-    if cache.add(SENDER_QUEUED_FLAG, True, timeout=SENDER_QUEUED_SECONDS):
+    if cache.add(
+        SENDER_QUEUED_FLAG,
+        # Not mutated: only whether the flag is up is ever asked, never its value.
+        True,  # pragma: no mutate
+        timeout=SENDER_QUEUED_SECONDS,
+    ):
         try:
             send_outbox.delay()
         except Exception:

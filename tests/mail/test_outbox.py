@@ -1,15 +1,19 @@
 """The outbox worker: retries with back-off and a cap, a fresh connection after a failure,
 and a batch whose cost in queries does not grow with its size."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core import mail
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
+from kombu.exceptions import OperationalError
 
 from accounts import outbox
 from accounts.mail import owe_account_mail
@@ -23,7 +27,7 @@ from tests.booking.factories import RoomFactory
 from tests.factories import EventFactory, SessionFactory, UserFactory
 from tests.reminders.test_reminders import make_booking
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
@@ -202,9 +206,12 @@ def test_batch_costs_the_same_queries_whatever_its_size(size, day):
     with CaptureQueriesContext(connection) as queries:
         assert outbox.send_pending_mail() == total
 
-    # (BEGIN and COMMIT wrap each delete and each lease.)
+    # BEGIN and COMMIT wrap each delete and each lease; inside the test's transaction they
+    # are a savepoint and its release.
     statements = [
-        q["sql"].split()[0] for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")
+        word
+        for word in (q["sql"].split()[0] for q in queries.captured_queries)
+        if word not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")
     ]
     # Lease (select, update); bookings; registrations, their events' speakers, their
     # sessions (no one waits in line here); session mail's people and events; account
@@ -329,7 +336,9 @@ def test_a_process_that_saw_the_flag_up_a_moment_ago_does_not_ask_again(queued_t
     assert (len(asked), queued_tasks) == (2, ["send_outbox", "send_outbox"])
 
 
-def test_without_a_queue_every_wake_up_sends_at_once(settings, monkeypatch, day):
+def test_without_a_queue_every_wake_up_sends_at_once(
+    settings, monkeypatch, day, django_capture_on_commit_callbacks
+):
     """Run eagerly (no REDIS_URL) the sender is the wake-up itself: nothing is remembered,
     and it does not wait before its last look."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
@@ -337,9 +346,11 @@ def test_without_a_queue_every_wake_up_sends_at_once(settings, monkeypatch, day)
     monkeypatch.setattr(outbox.time, "sleep", lambda seconds: pytest.fail("waited"))
     person = UserFactory(language="en")
 
-    owe_booking_mail(person, day, hour=9)  # each owed in its own transaction, then woken
+    with django_capture_on_commit_callbacks(execute=True):  # owed, committed, then woken
+        owe_booking_mail(person, day, hour=9)
     assert len(mail.outbox) == 1
-    owe_booking_mail(person, day, hour=11)
+    with django_capture_on_commit_callbacks(execute=True):
+        owe_booking_mail(person, day, hour=11)
     assert len(mail.outbox) == 2
 
 
@@ -365,3 +376,167 @@ def test_a_mail_owed_while_the_sender_waits_after_lowering_the_flag_is_sent(
     assert waits == [outbox.WAKE_MEMORY_SECONDS]
     assert OutboxMail.objects.count() == 0
     assert len(mail.outbox) == 2
+
+
+def test_a_batch_whose_every_builder_fails_counts_nothing_and_connects_to_nothing(
+    flaky_backend, day, monkeypatch
+):
+    owe_booking_mail(UserFactory(language="en"), day)
+
+    def broken_builder(rows):
+        raise KeyError("room")
+
+    monkeypatch.setitem(outbox._builders, "booking.created", broken_builder)
+
+    assert outbox.send_pending_mail() == 0
+
+    assert flaky_backend.log == ["close"]
+    assert OutboxMail.objects.get().attempts == 1
+
+
+def test_a_batch_goes_through_one_connection(flaky_backend, day, monkeypatch):
+    opened = []
+    monkeypatch.setattr(
+        flaky_backend, "__init__", lambda self, **kwargs: opened.append(self) or None
+    )
+    for hour in (9, 11, 13):
+        owe_booking_mail(UserFactory(language="en"), day, hour)
+
+    assert outbox.send_pending_mail() == 3
+
+    assert len(opened) == 1  # one SMTP session for the batch, not one per mail
+    assert flaky_backend.log == ["open", *(f"sent {m.to[0]}" for m in mail.outbox), "close"]
+
+
+def test_a_connection_that_cannot_be_reopened_is_logged_and_each_mail_opens_its_own(
+    flaky_backend, day, monkeypatch, caplog
+):
+    first, refused, last = (
+        UserFactory(language="en", email=f"{name}@example.org")
+        for name in ("first", "refused", "last")
+    )
+    flaky_backend.refused = {refused.email}
+    for hour, person in zip((9, 11, 13), (first, refused, last), strict=True):
+        owe_booking_mail(person, day, hour)
+    opens = []
+
+    def open_once(self):
+        opens.append(self)
+        if len(opens) > 1:
+            raise ConnectionRefusedError("relay gone")
+        flaky_backend.log.append("open")
+
+    monkeypatch.setattr(flaky_backend, "open", open_once)
+
+    assert outbox.send_pending_mail() == 2
+
+    assert [m.to for m in mail.outbox] == [[first.email], [last.email]]
+    refused_row = OutboxMail.objects.get()
+    assert logged(caplog) == [
+        ("ERROR", "mail failed", {"kind": refused_row.kind, "mail_id": refused_row.pk}),
+        ("WARNING", "mail connection could not be reopened; each mail opens its own", {}),
+    ]
+
+
+def test_account_mail_owed_with_no_language_active_is_in_the_site_language(flaky_backend):
+    person = UserFactory(language="en")
+    with translation.override(None):  # as in a management command
+        owe_account_mail(
+            template_prefix="account/email/password_reset_key",
+            email=person.email,
+            context={"user": person, "password_reset_url": "https://example.org/reset/x/"},
+        )
+
+    assert OutboxMail.objects.get().language == ""
+    assert outbox.send_pending_mail() == 1
+
+    [message] = mail.outbox
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = translation.gettext("Password Reset Email")
+    assert subject != "Password Reset Email"
+    assert message.subject.endswith(subject)
+
+
+def test_the_memory_lapses_at_exactly_its_length(queued_tasks, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(outbox.time, "monotonic", lambda: clock[0])
+
+    outbox.wake_sender()
+    cache.delete(outbox.SENDER_QUEUED_FLAG)  # the sender lowered it
+    clock[0] += outbox.WAKE_MEMORY_SECONDS
+    outbox.wake_sender()
+
+    assert queued_tasks == ["send_outbox", "send_outbox"]
+
+
+def test_a_sender_that_died_holding_the_flag_holds_wake_ups_back_only_a_minute(
+    queued_tasks, monkeypatch
+):
+    """The flag lapses by itself after SENDER_QUEUED_SECONDS: a worker killed before it
+    lowered the flag delays mail, it does not stop it."""
+    from django.core.cache.backends import locmem
+
+    clock = [1000.0]
+    monkeypatch.setattr(outbox.time, "monotonic", lambda: clock[0])
+    now = [time.time()]
+    monkeypatch.setattr(locmem.time, "time", lambda: now[0])
+
+    outbox.wake_sender()  # queued; that sender dies without lowering the flag
+    clock[0] += 10
+    now[0] += outbox.SENDER_QUEUED_SECONDS - 1
+    outbox.wake_sender()
+    assert queued_tasks == ["send_outbox"]
+
+    clock[0] += 10
+    now[0] += 1
+    outbox.wake_sender()
+    assert queued_tasks == ["send_outbox", "send_outbox"]
+
+
+def test_a_wake_up_the_queue_refused_leaves_the_flag_down_for_the_next(queued_tasks, monkeypatch):
+    from accounts.tasks import send_outbox
+
+    def queue_down():
+        raise OperationalError("queue down")
+
+    monkeypatch.setattr(send_outbox, "delay", queue_down)
+    with pytest.raises(OperationalError):
+        outbox.wake_sender()
+
+    monkeypatch.setattr(send_outbox, "delay", lambda: queued_tasks.append("send_outbox"))
+    outbox.wake_sender()  # the next change queues the sender, it does not wait a minute
+    assert queued_tasks == ["send_outbox"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_skips_the_mail_another_sender_holds_instead_of_waiting_for_it(day):
+    """Two workers sweep at once (the cluster test's rush); each claims only rows no one
+    holds, so neither waits for the other's batch to be sent."""
+    held = owe_booking_mail(UserFactory(language="en"), day, hour=9)
+    free = owe_booking_mail(UserFactory(language="en"), day, hour=11)
+    held_row = OutboxMail.objects.get(payload__booking=held.pk)
+    locked, release = threading.Event(), threading.Event()
+
+    def other_sender():
+        try:
+            with transaction.atomic():
+                OutboxMail.objects.select_for_update().get(pk=held_row.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_sender)
+    other.start()
+    assert locked.wait(10)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '1s'")  # waiting would fail, not hang
+        claimed = outbox._claim_batch()
+    finally:
+        release.set()
+        other.join()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+    assert [row.payload["booking"] for row in claimed] == [free.pk]
