@@ -87,3 +87,54 @@ def test_a_booking_named_as_moving_away_that_stays_is_refused_by_the_constraint(
     # moment ago.
     assert (refused.value.code, refused.value.conflicts) == ("conflict", [(start, end)])
     assert str(refused.value.message) == "Studio was booked for this time a moment ago."
+
+
+def test_a_request_owes_each_approver_a_first_request_mail(api_client):
+    day = next_monday()
+    room = RoomFactory(requires_approval=True)
+    approver = UserFactory(language="en")
+    room.managers.set([approver])
+    api_client.force_authenticate(UserFactory(language="nl"))
+
+    response = api_client.post(
+        "/api/v1/bookings/",
+        {"room": room.slug, "start": f"{day}T10:00", "end": f"{day}T11:00"},
+        format="json",
+    )
+
+    assert (response.status_code, response.json()["status"]) == (201, "pending")
+    booking = Booking.objects.get()
+    owed = OutboxMail.objects.order_by("kind").values_list("kind", "language", "payload")
+    assert list(owed) == [
+        (
+            f"{emails.KIND_PREFIX}{emails.CREATED}",
+            "nl",
+            {"booking": booking.pk, "status": "pending"},
+        ),
+        (
+            emails.NEEDS_APPROVAL_KIND,
+            "en",
+            {"booking": booking.pk, "again": False, "occurrences": 1, "manager": approver.pk},
+        ),
+    ]
+
+
+def test_a_request_whose_approvers_mail_fails_is_not_saved_either(monkeypatch):
+    """The booking and its approvers' mail are one transaction: a request no approver hears
+    of would wait for ever."""
+    day = next_monday()
+    room = RoomFactory(requires_approval=True)
+    room.managers.set([UserFactory()])
+
+    def mail_fails(booking, *, again, occurrences=1):
+        raise RuntimeError("mail table gone")
+
+    monkeypatch.setattr(emails, "owe_managers_mail", mail_fails)
+
+    with pytest.raises(RuntimeError):
+        create_booking(
+            user=UserFactory(), room=room, start=at(day, "10:00"), end=at(day, "11:00"), title="x"
+        )
+
+    assert not Booking.objects.exists()
+    assert not OutboxMail.objects.exists()
