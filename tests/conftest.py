@@ -1,6 +1,10 @@
 import os
+import shutil
+import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -169,10 +173,20 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def _media_base() -> Iterator[Path]:
+    base = Path(tempfile.mkdtemp(prefix="mc-test-media-"))
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
-def _media_root(tmp_path, settings):
+def _media_root(_media_base, settings):
     # Uploaded photos of one test must not land in the checkout or leak into another test.
-    settings.MEDIA_ROOT = tmp_path / "media"
+    # The folder is made only when a test saves a file (Django's storage makes it): most
+    # tests save none, and pytest's tmp_path costs each a folder and, at the start of each
+    # session, the removal of an old session's folders (under `make mutation`, per mutant).
+    settings.MEDIA_ROOT = _media_base / uuid.uuid4().hex
 
 
 @pytest.fixture(autouse=True)
