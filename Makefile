@@ -57,8 +57,10 @@ test: $(VENV)/.dev-installed $(OIDC_PROVIDER) $(ICALJS) $(E2E_AXE)
 # and events services and the mail outbox one small step at a time and runs the tests that
 # reach each change; a change no test notices "survives". Configured in pyproject.toml
 # ([tool.mutmut]). MUTATION_CHILDREN mutants are tested at once, each child on its own copy
-# of the test database (tests/mutation_databases.py). Without REDIS_URL Celery runs eagerly,
-# as the tests expect. Stopped after 15 minutes (a later run resumes where it stopped).
+# of the test database (tests/mutation_databases.py), and runs first the tests that killed
+# other mutants of its function, then the cheapest (tests/mutation_order.py): a mutant is
+# killed by its first failing test. Without REDIS_URL Celery runs eagerly, as the tests
+# expect. Stopped after 15 minutes (a later run resumes where it stopped).
 # `.venv/bin/mutmut show <name>` shows a survivor; `.venv/bin/mutmut browse` all of them.
 MUTATION_CHILDREN ?= 2
 mutation: $(VENV)/.dev-installed
