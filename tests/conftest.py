@@ -48,7 +48,9 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 def pytest_configure(config):
-    plugin = mutation_order.plugin_for_this_session(mutation_databases.running_a_mutant())
+    plugin = mutation_order.plugin_for_this_session(
+        mutation_databases.running_a_mutant(), config.args
+    )
     if plugin is not None:
         config.pluginmanager.register(plugin, "mutation_order")
 
