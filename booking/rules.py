@@ -37,7 +37,7 @@ def real_minutes(start: datetime, end: datetime) -> float:
 
 def local_label(value: datetime) -> str:
     """A moment in a refusal, written as on every page: "di 8 dec 13:00"."""
-    return moment(timezone.localtime(value, LOCAL_TZ))
+    return moment(value)
 
 
 def check_span(start: datetime, end: datetime) -> None:

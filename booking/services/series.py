@@ -34,7 +34,8 @@ def series_problems(
     on_behalf: bool = False,
     seats: int | None = None,
 ) -> list[tuple[datetime, datetime, str]]:
-    """Every occurrence that may not be booked, with why. Call with the room locked."""
+    """Every occurrence that may not be booked, with why. Call with the room locked; each
+    span ends in UTC, as occurrence_spans gives them, so adding the buffer adds real time."""
     now = timezone.now()
     problems = []
     previous_end = None
@@ -48,11 +49,7 @@ def series_problems(
             except BookingError as error:
                 reason = str(error.message)
         buffer = timedelta(minutes=room.buffer_minutes)
-        if (
-            reason is None
-            and previous_end is not None
-            and start < previous_end.astimezone(UTC) + buffer
-        ):
+        if reason is None and previous_end is not None and start < previous_end + buffer:
             reason = _("It overlaps the previous occurrence of this series.")
         problems += [(start, end, reason)] if reason else []
         previous_end = end
@@ -169,22 +166,30 @@ def move_following(
         # Not mutated: the booker differs from the actor only when a facility manager moves
         # the series (no limit, the booker's rules skipped), so `and` reads the same person.
         booker = locked.user or actor  # pragma: no mutate
+        # A facility manager moving someone's series skips the booker's rules, the notice
+        # and the window of each occurrence too, as when moving one booking.
+        on_behalf = locked.user_id != actor.pk
         check_booking_rules(
             user=booker,
             room=room,
             start=start,
             end=end,
             attendees=locked.attendees,
-            on_behalf=locked.user_id != actor.pk,
+            on_behalf=on_behalf,
         )
         ids = tuple(o.pk for o in occurrences)
-        problems = series_problems(room, spans, exclude_ids=ids, seats=locked.seats)
+        problems = series_problems(
+            room, spans, exclude_ids=ids, on_behalf=on_behalf, seats=locked.seats
+        )
         if problems:
             raise series_conflict(problems, len(spans))
         if limit is not None:
             quotas.check_quota(limit, user=booker, spans=spans, exclude_ids=ids)
         back_to_pending = False
-        for occurrence, (new_start, new_end) in zip(occurrences, spans, strict=True):
+        # Not mutated: `spans` has one span per occurrence, built in the loop above;
+        # strict=True only guards against a future slip.
+        moves = zip(occurrences, spans, strict=True)  # pragma: no mutate
+        for occurrence, (new_start, new_end) in moves:
             if new_start != occurrence.start:
                 occurrence.reminder_sent_at = None
             occurrence.start, occurrence.end = new_start, new_end

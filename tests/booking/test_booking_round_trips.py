@@ -1,5 +1,6 @@
 """What a booking costs in round trips, the write a booking rush is made of; and a request
-for approval, which costs a fixed few more whatever the number of approvers.
+for approval, which costs a fixed few more whatever the number of approvers. Then what a
+booking, a request, a series and a move cost inside a caller's transaction.
 
 Apart from the pages' query counts (tests/booking/test_query_counts.py), so that `make
 mutation` runs these two: they notice a savepoint or a query too many in the booking's path.
@@ -15,9 +16,11 @@ from rest_framework.test import APIClient
 
 from accounts.models import OutboxMail
 from accounts.tasks import send_outbox
+from booking.errors import BookingError
 from booking.models import Booking, Closure
+from booking.services import create_booking, create_series, move_booking
 from tests.booking.conftest import at
-from tests.booking.factories import RoomFactory
+from tests.booking.factories import LocationFactory, RoomFactory
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +93,93 @@ def test_a_request_for_approval_costs_the_same_whatever_the_number_of_managers(d
         kinds = OutboxMail.objects.filter(payload__booking=response.json()["id"])
         assert kinds.filter(kind="booking.needs_approval").count() == managers
     assert costs[0] == costs[1], costs
+
+
+# The writes below run inside the test's transaction, as inside a caller's: each of their
+# own atomic blocks is a SAVEPOINT and a RELEASE.
+
+
+def test_a_booking_in_a_transaction_costs_the_room_read_and_the_statement(
+    django_assert_num_queries, day
+):
+    room, booker = RoomFactory(), UserFactory()
+
+    # The room read for booking; the statement in a savepoint of its own (a refusal leaves
+    # the caller's transaction usable), and no other.
+    with django_assert_num_queries(4):
+        create_booking(
+            user=booker, room=room, start=at(day, "10:00"), end=at(day, "11:00"), title="x"
+        )
+
+
+def test_a_request_for_approval_knows_from_the_room_read_that_its_booker_manages_not(
+    django_assert_num_queries, day
+):
+    room = RoomFactory(requires_approval=True)
+    manager = UserFactory()
+    room.managers.add(manager)
+    booker = UserFactory()
+
+    # The room read, with whether its booker manages it; then one savepoint around the
+    # statement's and the approvers' mail: whether there are approvers, who they are,
+    # the mail.
+    with django_assert_num_queries(9):
+        booking = create_booking(
+            user=booker, room=room, start=at(day, "10:00"), end=at(day, "11:00"), title="x"
+        )
+
+    assert booking.status == "pending"
+    assert OutboxMail.objects.filter(kind="booking.needs_approval").get().payload == {
+        "booking": booking.pk,
+        "again": False,
+        "occurrences": 1,
+        "manager": manager.pk,
+    }
+
+
+def test_a_series_without_a_fair_use_limit_locks_no_person(django_assert_num_queries, day):
+    room, booker = RoomFactory(), UserFactory()
+
+    # Roles, limits, the room lock; closures and bookings in the way of each of the two
+    # occurrences; the series; each booking in a savepoint; the mail.
+    with django_assert_num_queries(17):
+        create_series(
+            user=booker,
+            room=room,
+            start=at(day, "10:00"),
+            end=at(day, "11:00"),
+            title="x",
+            rrule="FREQ=DAILY;COUNT=2",
+        )
+
+
+def test_a_move_without_a_fair_use_limit_locks_no_person(django_assert_num_queries, day):
+    booker = UserFactory()
+    booking = create_booking(
+        user=booker, room=RoomFactory(), start=at(day, "10:00"), end=at(day, "11:00"), title="x"
+    )
+
+    # The room lock, the booking's, its booker; closures and bookings in the way; the
+    # update in a savepoint; the mail.
+    with django_assert_num_queries(11):
+        move_booking(booking=booking, actor=booker, start=at(day, "12:00"), end=at(day, "13:00"))
+
+
+def test_a_move_outside_opening_hours_names_the_location_read_with_the_room_lock(
+    django_assert_num_queries, day
+):
+    booker = UserFactory()
+    location = LocationFactory(name="Mediapark")
+    booking = create_booking(
+        user=booker,
+        room=RoomFactory(location=location),
+        start=at(day, "10:00"),
+        end=at(day, "11:00"),
+        title="x",
+    )
+
+    # The room lock (with its location), the booking's, its booker; then the rollback.
+    with django_assert_num_queries(6), pytest.raises(BookingError) as refused:
+        move_booking(booking=booking, actor=booker, start=at(day, "22:30"), end=at(day, "23:30"))
+
+    assert str(refused.value.message) == "Mediapark is not open for the whole of this time."

@@ -8,6 +8,7 @@ from django.core import mail
 from django.utils.html import escape
 from rest_framework.test import APIClient
 
+from accounts.models import OutboxMail
 from booking.models import Booking, BookingStatus, Closure
 from tests.booking.conftest import at
 from tests.booking.factories import RoomFactory
@@ -171,3 +172,22 @@ def test_a_room_manager_may_cancel_bookings_in_their_own_room_only(studio, day):
     assert other.status_code == 403
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CANCELLED
     assert Booking.objects.get(pk=elsewhere.pk).status == BookingStatus.CONFIRMED
+
+
+def test_cancel_bookings_owes_each_mail_in_the_language_of_its_booker_then(
+    manager_api, studio, day
+):
+    booking = make_booking(studio, at(day, "10:00"), user=UserFactory(language="en"))
+
+    close(manager_api, {"room": studio.slug}, day, cancel_bookings=True)
+
+    # The booker read with the booking: the mail speaks the language it was owed in, even
+    # if the booker changes it before it is sent.
+    owed = OutboxMail.objects.values_list("kind", "payload", "language")
+    assert list(owed) == [
+        (
+            "booking.cancelled",
+            {"booking": booking.pk, "status": "cancelled", "closed_because": "Lekkage"},
+            "en",
+        )
+    ]

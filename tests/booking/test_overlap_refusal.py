@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from booking import rules, selectors
 from booking.errors import BookingError
 from booking.models import Booking, Room
-from booking.services import bookings, create_booking
+from booking.services import bookings, create_booking, create_series, move_booking, move_following
 from tests.booking.conftest import at, next_monday
 from tests.booking.factories import RoomFactory
 from tests.factories import UserFactory
@@ -151,3 +151,43 @@ def test_a_statement_refused_twice_with_nothing_left_in_the_way_says_it_was_book
     assert tries == [(leaving.pk,), (leaving.pk,)]
     assert (refused.value.code, refused.value.conflicts) == ("conflict", [(start, end)])
     assert str(refused.value.message) == "Studio was booked for this time a moment ago."
+
+
+@pytest.mark.parametrize("change", ["move", "series", "move following"])
+def test_a_buffer_raised_since_the_next_booking_was_made_is_refused_by_the_database(change):
+    # The next booking keeps the buffer it was made with, none: the rules look for bookings
+    # over [start, end) and do not meet it, the constraint over [start, blocked_until) does.
+    day = next_monday()
+    room = RoomFactory(name="Studio")
+    booker = UserFactory()
+    mine = create_series(
+        user=booker,
+        room=room,
+        start=at(day, "08:00"),
+        end=at(day, "09:00"),
+        title="x",
+        rrule="FREQ=DAILY;COUNT=1",
+    )[0]
+    book(room, at(day, "11:00"), at(day, "12:00"))
+    Room.objects.filter(pk=room.pk).update(buffer_minutes=30)
+    before = list(Booking.objects.order_by("pk").values_list("pk", "start", "end", "sequence"))
+    start, end = at(day, "10:00"), at(day, "11:00")
+
+    changes = {
+        "move": lambda: move_booking(booking=mine, actor=booker, start=start, end=end),
+        "series": lambda: create_series(
+            user=booker, room=room, start=start, end=end, title="x", rrule="FREQ=DAILY;COUNT=1"
+        ),
+        "move following": lambda: move_following(booking=mine, actor=booker, start=start, end=end),
+    }
+
+    with pytest.raises(BookingError) as refused:
+        changes[change]()
+
+    assert (refused.value.code, str(refused.value.message), refused.value.conflicts) == (
+        "conflict",
+        "Studio was booked for this time a moment ago.",
+        [(start, end)],
+    )
+    after = list(Booking.objects.order_by("pk").values_list("pk", "start", "end", "sequence"))
+    assert after == before

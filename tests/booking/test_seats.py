@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from booking.models import Booking, BookingMode
+from booking.services import create_booking
 from events.errors import RegistrationError
 from tests.booking.conftest import at, next_monday
 from tests.booking.factories import LocationFactory, RoomFactory
@@ -403,3 +404,29 @@ def test_a_room_changed_after_it_was_read_refuses_without_booking(lab, day, chan
 
     assert str(refused.value.message).startswith(message)
     assert not Booking.objects.exists()
+
+
+def test_a_move_into_the_time_a_seats_room_is_held_whole_finds_it_full(lab, day):
+    # Held whole on behalf for one person: all four seats are taken, not one.
+    create_booking(
+        user=UserFactory(),
+        room=lab,
+        start=at(day, "10:00"),
+        end=at(day, "11:00"),
+        title="Sessie",
+        on_behalf=True,
+    )
+    owner = UserFactory()
+    mine = book(client_of(owner), lab, day, "13:00", "14:00").json()
+
+    response = client_of(owner).patch(
+        f"/api/v1/bookings/{mine['id']}/", span(day, "10:30", "11:30"), format="json"
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": f"Redactielab is full from {rules_label(day, '10:30')} to "
+        f"{rules_label(day, '11:00')}. Choose another time.",
+        "conflicts": [span(day, "10:30", "11:00")],
+    }
+    assert Booking.objects.get(pk=mine["id"]).start == at(day, "13:00")

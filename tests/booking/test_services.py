@@ -6,7 +6,7 @@ from django.db import transaction
 
 from booking.errors import BookingError
 from booking.models import Booking, BookingStatus, Closure
-from booking.services import cancel_booking, create_booking, move_booking
+from booking.services import cancel_booking, create_booking, decline_booking, move_booking
 from tests.booking.conftest import at, next_clock_change
 from tests.booking.factories import LocationFactory, RoomFactory
 from tests.factories import UserFactory
@@ -183,3 +183,38 @@ def test_create_booking_across_dst_change_keeps_real_length(user):
 
     booking.refresh_from_db()
     assert booking.end - booking.start == timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "opens"), [("03:00", "04:00", False), ("03:30", "04:30", True)]
+)
+def test_opening_in_the_spring_gap_opens_an_hour_after_it_on_the_wall(user, start, end, opens):
+    # 02:30 does not exist on the spring change: read with the winter offset it is 03:30
+    # summer time (intervals.wall_time), not the 01:30 that comes before the gap.
+    day = next_clock_change(spring=True)
+    location = LocationFactory(name="Mediapark", hours={6: ("02:30", "23:00")})
+    room = RoomFactory(location=location)
+
+    if opens:
+        create_booking(user=user, room=room, start=at(day, start), end=at(day, end), title="x")
+        assert Booking.objects.get().start == at(day, start)
+    else:
+        with pytest.raises(BookingError) as refused:
+            create_booking(user=user, room=room, start=at(day, start), end=at(day, end), title="x")
+        assert (str(refused.value.message), refused.value.field) == (
+            "Mediapark is not open for the whole of this time.",
+            "start",
+        )
+        assert not Booking.objects.exists()
+
+
+def test_decline_without_a_reason_stores_none(user, facility_manager, day):
+    room = RoomFactory(requires_approval=True)
+    booking = create_booking(
+        user=user, room=room, start=at(day, "10:00"), end=at(day, "11:00"), title="x"
+    )
+
+    decline_booking(booking=booking, actor=facility_manager)
+
+    stored = Booking.objects.values_list("status", "decline_reason").get()
+    assert stored == (BookingStatus.DECLINED, "")
