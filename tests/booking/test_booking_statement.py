@@ -121,7 +121,8 @@ def test_a_request_owes_each_approver_a_first_request_mail(api_client):
 
 def test_a_request_whose_approvers_mail_fails_is_not_saved_either(monkeypatch):
     """The booking and its approvers' mail are one transaction: a request no approver hears
-    of would wait for ever."""
+    of would wait for ever. The mail's failure is put in by hand: nothing on this machine
+    makes a plain insert into the outbox fail between the two statements."""
     day = next_monday()
     room = RoomFactory(requires_approval=True)
     room.managers.set([UserFactory()])
