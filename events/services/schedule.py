@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -179,8 +178,9 @@ class _Import:
         self.entries = {
             entry.guid: entry
             for entry in ScheduleEntry.objects.filter(programme=programme)
-            .select_related("event", "session__booking", "session__room")
-            .prefetch_related(Prefetch("event__speakers", queryset=Speaker.objects.only("id")))
+            .select_related("event", "session__booking")
+            # Whole rows: a moved talk's mail lists its speakers' names and organisations.
+            .prefetch_related("event__speakers")
             .select_for_update(of=("self",))
         }
 
@@ -223,7 +223,7 @@ class _Import:
                     self._attempt(
                         talk, lambda t=talk, e=entry: self._update(t, e, rebooked, moving)
                     )
-            self._create_all(new, taken, moving)
+            self._create_all(new, taken)
             if self.result.conflicts:
                 raise RegistrationError(
                     _(
@@ -239,13 +239,13 @@ class _Import:
     def _speakers_of(self, talk: ScheduleTalk) -> list[Speaker]:
         return [self.speakers[person.key] for person in talk.persons]
 
-    def _create_all(self, talks: list[ScheduleTalk], taken: set[str], moving) -> None:
+    def _create_all(self, talks: list[ScheduleTalk], taken: set[str]) -> None:
         """Every new talk as an event with its session, a handful of statements for them all:
         the rooms held in one go (booking.services.hold_rooms: each room locked once, every
         clash found), then events, owners, sessions, speakers and entries inserted in bulk.
-        The new bookings need no check at the end of the rearrangement: they were checked
-        against every booking but the moving ones, and each moving one is checked against
-        them there."""
+        The known talks have moved by then, so the new bookings are checked against every
+        booking where it will be, and a clash with a moved talk is listed with the others;
+        they need no check at the end of the rearrangement."""
         # The zips below are not mutated: their lists are built one from another, so they
         # are always of a length; strict=True only guards against a future slip.
         specs = [_spec(talk, self.rooms) for talk in talks]
@@ -263,7 +263,7 @@ class _Import:
             for i in in_rooms
         ]
         try:
-            held = booking_services.hold_rooms(actor=self.actor, holds=holds, moving_with=moving)
+            held = booking_services.hold_rooms(actor=self.actor, holds=holds)
         except booking_services.HoldsRefused as refused:
             for index, error in refused.refusals:
                 self._attempt(talks[in_rooms[index]], lambda error=error: _raise_as_ours(error))
