@@ -46,7 +46,7 @@ def _require_manager(actor, target: Event | Programme) -> None:
 
 
 def _clean_email(email: str) -> str:
-    email = (email or "").strip()
+    email = email.strip()
     try:
         validate_email(email)
     except ValidationError:

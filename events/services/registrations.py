@@ -27,7 +27,7 @@ from events.models import (
 )
 from events.ownership import may_manage_event
 
-_COUNTER_FIELDS = ("id", "capacity", "waitlist", "seats_taken", "waitlist_length", "waitlist_next")
+_COUNTER_FIELDS = ("id", "capacity", "waitlist", "seats_taken", "waitlist_length")
 
 
 def _locked_event(event_id: int) -> Event:
@@ -36,10 +36,9 @@ def _locked_event(event_id: int) -> Event:
 
 
 def _save_counters(event: Event) -> None:
+    # `waitlist_next` only the claim's statement moves.
     Event.objects.filter(pk=event.pk).update(
-        seats_taken=event.seats_taken,
-        waitlist_length=event.waitlist_length,
-        waitlist_next=event.waitlist_next,
+        seats_taken=event.seats_taken, waitlist_length=event.waitlist_length
     )
 
 
@@ -73,7 +72,7 @@ def _check_event_rules(*, user, event: Event) -> None:
     if user.affiliation not in event.audience:
         raise RegistrationError(_("This event is not open to your affiliation."), code="forbidden")
     if not registration_is_open(event):
-        raise RegistrationError(_("Registration for this event is closed."), code="invalid")
+        raise RegistrationError(_("Registration for this event is closed."))
 
 
 def _already_registered_error() -> RegistrationError:
@@ -275,11 +274,9 @@ def _claim_place_in_one_statement(
     return registration
 
 
-def _promote(locked: Event, *, limit: int | None = None) -> list[int]:
+def _promote(locked: Event) -> list[int]:
     """Confirm the first people on the waitlist while seats are free; return their ids."""
     free = locked.capacity - locked.seats_taken
-    if limit is not None:
-        free = min(free, limit)
     if free <= 0 or locked.waitlist_length == 0:
         return []
     promoted = list(
@@ -307,8 +304,7 @@ def cancel_registration(*, registration: Registration, actor) -> Registration:
         start = event_start(registration.event)
         if start is not None and timezone.now() >= start:
             raise RegistrationError(
-                _("The event has started; a registration can no longer be cancelled."),
-                code="invalid",
+                _("The event has started; a registration can no longer be cancelled.")
             )
     with transaction.atomic():
         locked = _locked_event(registration.event_id)
@@ -333,5 +329,7 @@ def _leave(locked: Event, registration: Registration) -> list[int]:
     # Not mutated: the row is locked and read in this transaction, so saving every field writes
     # the same values.
     registration.save(update_fields=["status", "cancelled_at", "updated_at"])  # pragma: no mutate
-    # Only a freed seat promotes; a seat freed above a lowered capacity does not.
-    return _promote(locked, limit=1) if was_confirmed else []
+    # Every change that frees a seat or adds one promotes, so no seat is free while people
+    # wait: this promotes the one a confirmed person frees, none for a place given up on the
+    # waitlist, none for a seat freed above a lowered capacity.
+    return _promote(locked)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -80,7 +80,7 @@ def theme_for_track(track: str) -> str | None:
     wanted = track.casefold()
     for theme in Theme:
         names = {theme.value, theme.value.replace("_", "-")}
-        for language in ("nl", "en"):
+        for language, _name in settings.LANGUAGES:
             with translation.override(language):
                 names.add(str(theme.label).casefold())
         if wanted in names:
@@ -88,10 +88,9 @@ def theme_for_track(track: str) -> str | None:
     return None
 
 
-def _spec(talk: ScheduleTalk, rooms: dict[str, Room], session_id=None) -> SessionSpec:
+def _spec(talk: ScheduleTalk, rooms: dict[str, Room]) -> SessionSpec:
     room = rooms.get(talk.room)
     return SessionSpec(
-        id=session_id,
         start=talk.start,
         end=talk.end,
         room=room,
@@ -109,9 +108,11 @@ def _same_place_and_time(session: Session, spec: SessionSpec) -> bool:
 
 
 def _event_slug(programme: Programme, talk: ScheduleTalk, taken: set[str]) -> str:
-    base = slugify(f"{programme.slug}-{talk.title}")[:60].strip("-")
-    for length in (8, 16, 32):
-        slug = f"{base}-{talk.guid.hex[:length]}"
+    # slugify leaves no dash at either end and none twice: the cut may leave one at the end.
+    base = slugify(f"{programme.slug}-{talk.title}")[:60].removesuffix("-")
+    digits = talk.guid.hex
+    for suffix in (digits[:8], digits[:16], digits):
+        slug = f"{base}-{suffix}"
         if slug not in taken:
             taken.add(slug)
             return slug
@@ -177,21 +178,20 @@ class _Import:
         self.entries = {
             entry.guid: entry
             for entry in ScheduleEntry.objects.filter(programme=programme)
-            .select_related("event", "session__booking", "session__room")
-            .prefetch_related(Prefetch("event__speakers", queryset=Speaker.objects.only("id")))
+            .select_related("event", "session__booking")
+            # Whole rows: a moved talk's mail lists its speakers' names and organisations.
+            .prefetch_related("event__speakers")
             .select_for_update(of=("self",))
         }
 
     def _attempt(self, talk: ScheduleTalk, change) -> None:
         """Run one talk's change; a clash is noted (the import goes on to find them all),
-        any other refusal names the talk and ends the import."""
+        any other refusal names the talk and ends the import: a fault of the file (400)."""
         try:
             change()
         except RegistrationError as error:
             if error.code != "conflict":
-                raise RegistrationError(
-                    f"{talk.title}: {error.message}", code=error.code, field="file"
-                ) from error
+                raise RegistrationError(f"{talk.title}: {error.message}", field="file") from error
             self.result.conflicts.extend(error.conflicts)
 
     def run(self) -> ImportResult:
@@ -207,10 +207,11 @@ class _Import:
             and entry.session.booking_id
             and not _same_place_and_time(entry.session, _spec(talk, self.rooms))
         )
+        # Every slug _event_slug may make starts so (its cut's last dash is its separator).
         taken = set(
-            Event.objects.filter(
-                slug__startswith=slugify(self.programme.slug)[:60].strip("-")
-            ).values_list("slug", flat=True)
+            Event.objects.filter(slug__startswith=slugify(self.programme.slug)[:60]).values_list(
+                "slug", flat=True
+            )
         )
         with _room_errors(), booking_services.rearranging() as rebooked:
             new = []
@@ -222,7 +223,7 @@ class _Import:
                     self._attempt(
                         talk, lambda t=talk, e=entry: self._update(t, e, rebooked, moving)
                     )
-            self._create_all(new, taken, moving)
+            self._create_all(new, taken)
             if self.result.conflicts:
                 raise RegistrationError(
                     _(
@@ -238,13 +239,13 @@ class _Import:
     def _speakers_of(self, talk: ScheduleTalk) -> list[Speaker]:
         return [self.speakers[person.key] for person in talk.persons]
 
-    def _create_all(self, talks: list[ScheduleTalk], taken: set[str], moving) -> None:
+    def _create_all(self, talks: list[ScheduleTalk], taken: set[str]) -> None:
         """Every new talk as an event with its session, a handful of statements for them all:
         the rooms held in one go (booking.services.hold_rooms: each room locked once, every
         clash found), then events, owners, sessions, speakers and entries inserted in bulk.
-        The new bookings need no check at the end of the rearrangement: they were checked
-        against every booking but the moving ones, and each moving one is checked against
-        them there."""
+        The known talks have moved by then, so the new bookings are checked against every
+        booking where it will be, and a clash with a moved talk is listed with the others;
+        they need no check at the end of the rearrangement."""
         # The zips below are not mutated: their lists are built one from another, so they
         # are always of a length; strict=True only guards against a future slip.
         specs = [_spec(talk, self.rooms) for talk in talks]
@@ -262,7 +263,7 @@ class _Import:
             for i in in_rooms
         ]
         try:
-            held = booking_services.hold_rooms(actor=self.actor, holds=holds, moving_with=moving)
+            held = booking_services.hold_rooms(actor=self.actor, holds=holds)
         except booking_services.HoldsRefused as refused:
             for index, error in refused.refusals:
                 self._attempt(talks[in_rooms[index]], lambda error=error: _raise_as_ours(error))
@@ -307,7 +308,7 @@ class _Import:
             ScheduleEntry(programme=self.programme, guid=talk.guid, event=event, session=session)
             for talk, event, session in made
         )
-        self.result.created += len(talks)
+        self.result.created = len(talks)
 
     def _update(self, talk, entry: ScheduleEntry, rebooked, moving) -> None:
         event = entry.event
@@ -351,7 +352,8 @@ class _Import:
         self.result.updated += 1
 
     def _cancel(self, entry: ScheduleEntry) -> None:
-        for session in entry.event.sessions.select_related("booking", "event", "room__location"):
+        # The sessions know their event already: they are read through it.
+        for session in entry.event.sessions.select_related("booking", "room__location"):
             _cancel_session(actor=self.actor, session=session)
         update_event(
             actor=self.actor,
@@ -365,13 +367,9 @@ class _Import:
 
 
 def _raise_as_ours(error) -> None:
-    """Booking's refusal as this app's error, as sessions._room_errors turns it."""
-    raise RegistrationError(
-        error.message,
-        code=error.code if error.code != "not_found" else "invalid",
-        field="sessions",
-        conflicts=error.conflicts,
-    )
+    """Booking's refusal as this app's error, turned as every session's is."""
+    with _room_errors():
+        raise error
 
 
 def _lock_programme(programme_id: int) -> Programme:

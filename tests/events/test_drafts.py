@@ -86,7 +86,7 @@ def test_a_new_event_is_a_draft_that_nobody_else_sees_or_registers_for(draft, cl
     page = client.post("/en/events/green-screen/register/")
 
     assert refused.status_code == 404
-    assert "not published" in refused.json()["detail"]
+    assert refused.json() == {"detail": "This event is not published yet."}
     assert page.status_code in (302, 404)
     assert Registration.objects.count() == 0
 

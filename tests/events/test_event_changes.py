@@ -6,7 +6,7 @@ import pytest
 
 from accounts.models import OutboxMail
 from events import services
-from events.models import Registration, Session
+from events.models import Event, Registration, Session
 from tests.factories import SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +76,15 @@ def test_new_capacity_leaves_the_sessions_as_calendars_have_them(event, organise
 
     assert response.status_code == 200
     assert sessions() == before
+
+
+def test_an_update_writes_only_the_fields_it_changes(event, organiser):
+    # Two organisers with the event open: the second saves a title on what they read before
+    # the first changed the description.
+    seen_before = Event.objects.get(pk=event.pk)
+    services.update_event(actor=organiser, event=event, description="Nieuw programma.")
+
+    services.update_event(actor=organiser, event=seen_before, title="Podcast maken")
+
+    stored = Event.objects.get(pk=event.pk)
+    assert (stored.title, stored.description) == ("Podcast maken", "Nieuw programma.")

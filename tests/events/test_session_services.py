@@ -10,11 +10,11 @@ from booking import services as booking_services
 from booking.models import Booking, BookingStatus
 from events import services
 from events.errors import RegistrationError
-from events.models import Session
+from events.models import Event, Session
 from events.services import SessionSpec
 from tests.booking.factories import RoomFactory
 from tests.events.conftest import future
-from tests.factories import EventFactory, UserFactory
+from tests.factories import EventFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +76,114 @@ def test_its_manager_cancels_a_session_and_frees_its_room(organiser, session):
 
     assert not Session.objects.filter(pk=session.pk).exists()
     assert Booking.objects.get(pk=session.booking_id).status == BookingStatus.CANCELLED
+
+
+@pytest.mark.parametrize(("capacity", "attendees"), [(0, 1), (1, 1), (25, 25)])
+def test_a_session_books_its_room_for_the_events_capacity_and_at_least_one(
+    organiser, capacity, attendees
+):
+    event = EventFactory(owners=[organiser], capacity=capacity)
+    start = future()
+
+    session = services.add_session(
+        actor=organiser,
+        event=event,
+        spec=SessionSpec(start=start, end=start + timedelta(hours=1), room=RoomFactory()),
+    )
+
+    assert Booking.objects.get(pk=session.booking_id).attendees == attendees
+
+
+def test_a_new_session_takes_a_slot_another_booking_leaves_in_the_same_rearrangement(organiser):
+    event = EventFactory(owners=[organiser])
+    room = RoomFactory()
+    start = future()
+    leaving = booking_services.create_booking(
+        user=UserFactory(), room=room, start=start, end=start + timedelta(hours=1), title="Leaves"
+    )
+    into = SessionSpec(start=leaving.start, end=leaving.end, room=room)
+
+    with booking_services.rearranging():
+        added = services.add_session(
+            actor=organiser, event=event, spec=into, moving_with=(leaving.pk,)
+        )
+        booking_services.cancel_booking(booking=leaving, actor=organiser, on_behalf=True)
+
+    assert Booking.objects.get(pk=added.booking_id).start == leaving.start
+
+
+def test_a_session_moved_to_another_room_holds_it_as_the_events_booking(organiser, session):
+    # The new booking is nobody's, but keeps the organiser's affiliation for reports.
+    other = RoomFactory()
+    into = SessionSpec(start=session.start, end=session.end, room=other)
+    held = session.booking_id
+
+    moved = services.move_session(actor=organiser, session=session, spec=into)
+
+    booking = Booking.objects.get(pk=moved.booking_id)
+    assert (booking.room, booking.user, booking.affiliation) == (other, None, "hu")
+    assert Booking.objects.get(pk=held).status == BookingStatus.CANCELLED
+
+
+def test_an_unchanged_session_outside_our_rooms_stays_as_it_is_on_a_resave(organiser):
+    event = EventFactory(owners=[organiser])
+    outside = SessionFactory(event=event)
+    spec = SessionSpec(
+        id=outside.pk, start=outside.start, end=outside.end, location_text=outside.location_text
+    )
+
+    services.update_event(actor=organiser, event=event, sessions=[spec])
+
+    stored = Session.objects.get()
+    assert (stored.pk, stored.sequence, stored.updated_at) == (
+        outside.pk,
+        0,
+        outside.updated_at,
+    )
+
+
+def test_moving_a_session_in_its_room_takes_a_fixed_number_of_queries(
+    organiser, session, django_assert_num_queries
+):
+    session = Session.objects.get(pk=session.pk)
+    later = SessionSpec(
+        start=session.start + timedelta(hours=2),
+        end=session.end + timedelta(hours=2),
+        room=session.room,
+    )
+
+    with django_assert_num_queries(20):
+        services.move_session(actor=organiser, session=session, spec=later)
+
+    assert Session.objects.get().start == later.start
+
+
+def test_renaming_an_event_renames_its_room_bookings_in_a_fixed_number_of_queries(
+    organiser, django_assert_num_queries
+):
+    event = EventFactory(owners=[organiser], title="Podcast workshop")
+    start = future()
+    specs = [
+        SessionSpec(start=start + timedelta(days=day), end=start + timedelta(days=day, hours=1),
+                    room=RoomFactory())
+        for day in range(2)
+    ]  # fmt: skip
+    services.update_event(actor=organiser, event=event, sessions=specs)
+    event = Event.objects.get(pk=event.pk)
+
+    with django_assert_num_queries(28):
+        services.update_event(actor=organiser, event=event, title="Podcast maken")
+
+    assert list(Booking.objects.values_list("title", flat=True)) == ["Podcast maken"] * 2
+
+
+def test_dropping_a_session_from_the_list_takes_a_fixed_number_of_queries(
+    organiser, session, django_assert_num_queries
+):
+    event = Event.objects.get(pk=session.event_id)
+
+    with django_assert_num_queries(26):
+        services.update_event(actor=organiser, event=event, sessions=[])
+
+    assert not Session.objects.exists()
+    assert Booking.objects.get().status == BookingStatus.CANCELLED
