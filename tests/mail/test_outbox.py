@@ -115,16 +115,22 @@ def test_mail_that_fails_is_sent_on_a_later_try(flaky_backend, day):
     assert not OutboxMail.objects.exists()
 
 
+def three_mails_the_middle_one_refused(flaky_backend, day):
+    """Mail owed to first@, refused@ and last@, in that order; the relay refuses refused@."""
+    people = [
+        UserFactory(language="en", email=f"{name}@example.org")
+        for name in ("first", "refused", "last")
+    ]
+    flaky_backend.refused = {people[1].email}
+    for hour, person in zip((9, 11, 13), people, strict=True):
+        owe_booking_mail(person, day, hour)
+    return people
+
+
 def test_connection_is_reopened_after_a_failure_and_the_rest_of_the_batch_goes(
     flaky_backend, day, caplog
 ):
-    first, refused, last = (
-        UserFactory(language="en", email=f"{name}@example.org")
-        for name in ("first", "refused", "last")
-    )
-    flaky_backend.refused = {refused.email}
-    for hour, person in zip((9, 11, 13), (first, refused, last), strict=True):
-        owe_booking_mail(person, day, hour)
+    three_mails_the_middle_one_refused(flaky_backend, day)
 
     assert outbox.send_pending_mail() == 2
 
@@ -411,13 +417,7 @@ def test_a_batch_goes_through_one_connection(flaky_backend, day, monkeypatch):
 def test_a_connection_that_cannot_be_reopened_is_logged_and_each_mail_opens_its_own(
     flaky_backend, day, monkeypatch, caplog
 ):
-    first, refused, last = (
-        UserFactory(language="en", email=f"{name}@example.org")
-        for name in ("first", "refused", "last")
-    )
-    flaky_backend.refused = {refused.email}
-    for hour, person in zip((9, 11, 13), (first, refused, last), strict=True):
-        owe_booking_mail(person, day, hour)
+    first, _refused, last = three_mails_the_middle_one_refused(flaky_backend, day)
     opens = []
 
     def open_once(self):
