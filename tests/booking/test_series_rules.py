@@ -32,6 +32,15 @@ def post_series(client, room, day, rrule, start="09:00", end="10:00", **extra):
     return client.post("/api/v1/bookings/", body | extra, format="json")
 
 
+def patch_following(client, booking_id, start, end, **extra):
+    """PATCH a booking of a series and those after it to [start, end)."""
+    return client.patch(
+        f"/api/v1/bookings/{booking_id}/",
+        {"start": start.isoformat(), "end": end.isoformat(), "scope": "following", **extra},
+        format="json",
+    )
+
+
 def rows() -> list[tuple]:
     return list(
         Booking.objects.order_by("pk").values_list(
@@ -116,15 +125,12 @@ def test_move_following_renames_and_rebuffers_the_rest(user_api, day):
         b["id"] for b in post_series(user_api, room, day, "FREQ=DAILY;COUNT=3").json()["results"]
     ]
 
-    response = user_api.patch(
-        f"/api/v1/bookings/{ids[1]}/",
-        {
-            "start": at(day + timedelta(days=1), "11:00").isoformat(),
-            "end": at(day + timedelta(days=1), "12:30").isoformat(),
-            "title": "Tentamen",
-            "scope": "following",
-        },
-        format="json",
+    response = patch_following(
+        user_api,
+        ids[1],
+        at(day + timedelta(days=1), "11:00"),
+        at(day + timedelta(days=1), "12:30"),
+        title="Tentamen",
     )
 
     assert response.status_code == 200
@@ -166,14 +172,8 @@ def test_move_following_onto_another_booking_is_409_and_changes_nothing(user_api
     )
     before = rows()
 
-    response = user_api.patch(
-        f"/api/v1/bookings/{ids[1]}/",
-        {
-            "start": at(day + timedelta(days=1), "13:00").isoformat(),
-            "end": at(day + timedelta(days=1), "14:00").isoformat(),
-            "scope": "following",
-        },
-        format="json",
+    response = patch_following(
+        user_api, ids[1], at(day + timedelta(days=1), "13:00"), at(day + timedelta(days=1), "14:00")
     )
 
     assert response.status_code == 409
@@ -263,15 +263,8 @@ def test_move_following_of_a_single_booking_moves_just_it(user_api, room, day):
         format="json",
     ).json()["id"]
 
-    response = user_api.patch(
-        f"/api/v1/bookings/{booking_id}/",
-        {
-            "start": at(day, "13:00").isoformat(),
-            "end": at(day, "14:30").isoformat(),
-            "title": "Montage 2",
-            "scope": "following",
-        },
-        format="json",
+    response = patch_following(
+        user_api, booking_id, at(day, "13:00"), at(day, "14:30"), title="Montage 2"
     )
 
     assert response.status_code == 200
@@ -302,15 +295,7 @@ def test_move_following_twice_raises_sequence_each_time_and_owes_new_reminders(u
     ]
     reminded = send_booking_reminders(now=at(day + timedelta(days=1), "08:00"))
     for start, end in (("11:00", "12:00"), ("13:00", "14:00")):
-        user_api.patch(
-            f"/api/v1/bookings/{ids[0]}/",
-            {
-                "start": at(day, start).isoformat(),
-                "end": at(day, end).isoformat(),
-                "scope": "following",
-            },
-            format="json",
-        )
+        patch_following(user_api, ids[0], at(day, start), at(day, end))
 
     stored = Booking.objects.order_by("start").values_list("sequence", "reminder_sent_at")
     assert reminded == 1  # the second occurrence, which then moves
@@ -530,15 +515,7 @@ def test_following_by_a_manager_of_the_room_is_refused_saying_who_may(user_api, 
     before = rows()
 
     if scope == "move":
-        response = client.patch(
-            f"/api/v1/bookings/{ids[0]}/",
-            {
-                "start": at(day, "11:00").isoformat(),
-                "end": at(day, "12:00").isoformat(),
-                "scope": "following",
-            },
-            format="json",
-        )
+        response = patch_following(client, ids[0], at(day, "11:00"), at(day, "12:00"))
     else:
         response = client.post(f"/api/v1/bookings/{ids[0]}/cancel/", {"scope": "following"})
 
@@ -600,15 +577,7 @@ def test_move_following_in_a_seats_room_shares_the_time_with_seats_left(user_api
         attendees=2,
     )
 
-    response = user_api.patch(
-        f"/api/v1/bookings/{ids[0]}/",
-        {
-            "start": at(day, "14:00").isoformat(),
-            "end": at(day, "15:00").isoformat(),
-            "scope": "following",
-        },
-        format="json",
-    )
+    response = patch_following(user_api, ids[0], at(day, "14:00"), at(day, "15:00"))
 
     # Two seats and two more fill the room without a seat too many.
     assert response.status_code == 200
