@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Iterable
 
 from django.conf import settings
+from django.db import connection
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%|%s")
 
@@ -65,3 +67,15 @@ class PreparedStatement:
                 db.connection.execute(self.prepare_sql)
             prepared.add(self.name)
         cursor.execute(f"{first}{self.execute_sql}", params)
+
+
+def column_names(*fields_of: tuple[type, Iterable[str]]) -> dict[str, str]:
+    """`{model}_{field}`: the field's column, quoted, for SQL written with the names taken
+    from the models (`column_names((Room, ["capacity"]))` gives `room_capacity`)."""
+    return {
+        f"{model._meta.model_name}_{name}": connection.ops.quote_name(
+            model._meta.get_field(name).column
+        )
+        for model, names in fields_of
+        for name in names
+    }

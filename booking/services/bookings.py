@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import outbox
-from accounts.prepared import PreparedStatement
+from accounts.prepared import PreparedStatement, column_names
 from accounts.roles import is_facility_manager
 from accounts.selectors import snapshot_of
 from booking import emails, managers, quotas, rules, selectors
@@ -349,26 +349,22 @@ FROM {room} WHERE id = %(room)s
 _INSERTED_FIELDS = [field for field in Booking._meta.concrete_fields if not field.primary_key]
 # Composed at import, outside any function: mutmut (make mutation) mutates only code in
 # functions, and a function run once at import would give mutants that never run.
-_COLUMNS = {
-    f"{meta.model_name}_{name}": connection.ops.quote_name(meta.get_field(name).column)
-    for meta, names in (
-        (Room._meta, ["is_active", "capacity", "booking_mode"]),
-        (Closure._meta, ["start", "end", "room", "location"]),
-        (
-            Booking._meta,
-            [
-                "room",
-                "status",
-                "start",
-                "blocked_from",
-                "blocked_until",
-                "takes_whole_room",
-                "attendees",
-            ],
-        ),
-    )
-    for name in names
-}
+_COLUMNS = column_names(
+    (Room, ["is_active", "capacity", "booking_mode"]),
+    (Closure, ["start", "end", "room", "location"]),
+    (
+        Booking,
+        [
+            "room",
+            "status",
+            "start",
+            "blocked_from",
+            "blocked_until",
+            "takes_whole_room",
+            "attendees",
+        ],
+    ),
+)
 _LOCK_ROOM = _LOCK_ROOM_SQL.format(room=connection.ops.quote_name(Room._meta.db_table))
 # Each value is cast to its column's type, as a prepared statement's parameter that first
 # appears in a select list has none (text for varchar: a cast to varchar(n) would cut).

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import outbox
-from accounts.prepared import PreparedStatement
+from accounts.prepared import PreparedStatement, column_names
 from accounts.selectors import email_is_verified, snapshot_of
 from events import emails
 from events.errors import RegistrationError
@@ -178,42 +178,38 @@ SELECT inserted.id, inserted.event_id, inserted.status, inserted.queue_number,
 FROM inserted CROSS JOIN claimed
 """
 # Composed at import, outside any function (mutmut mutates only code in functions).
-_CLAIM_NAMES = {
-    f"{meta.model_name}_{name}": connection.ops.quote_name(meta.get_field(name).column)
-    for meta, names in (
-        (
-            Event._meta,
-            [
-                "seats_taken",
-                "waitlist_length",
-                "waitlist_next",
-                "capacity",
-                "waitlist",
-                "registration_opens",
-                "registration_closes",
-                "audience",
-                "published",
-                "theme",
-                "slug",
-            ],
-        ),
-        (
-            Registration._meta,
-            [
-                "event",
-                "user",
-                "status",
-                "queue_number",
-                "created_at",
-                "updated_at",
-                "affiliation",
-                "organisation",
-                "theme",
-            ],
-        ),
-    )
-    for name in names
-}
+_CLAIM_NAMES = column_names(
+    (
+        Event,
+        [
+            "seats_taken",
+            "waitlist_length",
+            "waitlist_next",
+            "capacity",
+            "waitlist",
+            "registration_opens",
+            "registration_closes",
+            "audience",
+            "published",
+            "theme",
+            "slug",
+        ],
+    ),
+    (
+        Registration,
+        [
+            "event",
+            "user",
+            "status",
+            "queue_number",
+            "created_at",
+            "updated_at",
+            "affiliation",
+            "organisation",
+            "theme",
+        ],
+    ),
+)
 _CLAIM_BY_ID, _CLAIM_BY_SLUG = (
     PreparedStatement(
         f"mc_claim_place_by_{key}",
